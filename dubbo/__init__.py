@@ -1,0 +1,35 @@
+"""Apache Dubbo's Triple protocol with Dubbo's Python API, on grpcio.
+
+    client = dubbo.Client(ReferenceConfig.from_url("tri://127.0.0.1:50051/demo.Greeter"))
+    say_hello = client.unary("sayHello", Request.SerializeToString, Reply.FromString)
+    reply = say_hello(Request(name="world"))
+"""
+
+from ._bootstrap import Dubbo
+from ._callables import ResponseStream, SingleResponse
+from ._client import Client
+from ._config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
+from ._errors import RpcError
+from ._handlers import RpcMethodHandler, RpcServiceHandler
+from ._server import Server
+from ._server_calls import ServerStream
+from ._stream import EOF
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ApplicationConfig",
+    "Client",
+    "Dubbo",
+    "EOF",
+    "ReferenceConfig",
+    "RegistryConfig",
+    "ResponseStream",
+    "RpcError",
+    "RpcMethodHandler",
+    "RpcServiceHandler",
+    "Server",
+    "ServerStream",
+    "ServiceConfig",
+    "SingleResponse",
+]

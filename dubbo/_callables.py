@@ -1,0 +1,283 @@
+"""The four call shapes a client offers, each a small callable over one grpcio multicallable.
+
+Everything a call needs (method path, serializer, Triple headers, deadline) is fixed
+when the callable is made; ``__call__`` only serializes, calls grpcio and translates
+errors. ``with_options`` makes a copy with a per-call timeout, attachments,
+compression or wait-for-ready, without touching the serializer's arguments.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Tuple
+
+import grpc
+
+from ._errors import RpcError
+from ._stream import EOF, ReadStream, RequestQueue
+
+__all__ = ["UnaryCallable", "ClientStreamCallable", "ServerStreamCallable", "BidiStreamCallable"]
+
+_UNSET: Any = object()
+
+_COMPRESSION = {
+    None: None,
+    "identity": grpc.Compression.NoCompression,
+    "none": grpc.Compression.NoCompression,
+    "gzip": grpc.Compression.Gzip,
+}
+
+
+def compression_of(name: Optional[str]) -> Optional[grpc.Compression]:
+    """grpcio's compression for a Dubbo name; grpcio has no bzip2 or snappy."""
+    try:
+        return _COMPRESSION[name.lower() if name else None]
+    except KeyError:
+        raise ValueError(f"unsupported compression {name!r}: grpcio offers gzip (and identity)") from None
+
+
+def _attachment_metadata(attachments: Optional[Mapping[str, Any]]) -> Tuple[Tuple[str, Any], ...]:
+    if not attachments:
+        return ()
+    pairs = []
+    for key, value in attachments.items():
+        if value is None:
+            continue
+        key = key.lower()
+        if isinstance(value, (bytes, bytearray)):
+            pairs.append((key if key.endswith("-bin") else key + "-bin", bytes(value)))
+        else:
+            pairs.append((key, str(value)))
+    return tuple(pairs)
+
+
+class _Callable:
+    """What all four shapes share: the multicallable and the per-call options."""
+
+    __slots__ = ("_rpc", "_serialize", "_headers", "_timeout", "_metadata", "_compression", "_wait_for_ready")
+
+    def __init__(
+        self,
+        rpc: Any,
+        serialize: Optional[Callable[..., bytes]],
+        headers: Tuple[Tuple[str, Any], ...],
+        timeout: Optional[float],
+        compression: Optional[grpc.Compression],
+    ) -> None:
+        self._rpc = rpc
+        self._serialize = serialize
+        self._headers = headers
+        self._timeout = timeout
+        self._metadata = headers or None
+        self._compression = compression
+        self._wait_for_ready: Optional[bool] = None
+
+    def with_options(
+        self,
+        *,
+        timeout: Optional[float] = _UNSET,
+        attachments: Optional[Mapping[str, Any]] = None,
+        compression: Optional[str] = _UNSET,
+        wait_for_ready: Optional[bool] = None,
+    ):
+        """A copy of this callable with per-call settings.
+
+        ``timeout`` is in seconds (``None``: no deadline); ``attachments`` are sent as
+        request headers (bytes values under ``key-bin``); ``compression`` is ``"gzip"``
+        or ``"identity"``.
+        """
+        other = copy.copy(self)
+        if timeout is not _UNSET:
+            other._timeout = timeout
+        if attachments:
+            other._metadata = self._headers + _attachment_metadata(attachments)
+        if compression is not _UNSET:
+            other._compression = compression_of(compression)
+        if wait_for_ready is not None:
+            other._wait_for_ready = wait_for_ready
+        return other
+
+    def __copy__(self):
+        other = object.__new__(type(self))
+        for name in _Callable.__slots__:
+            setattr(other, name, getattr(self, name))
+        return other
+
+
+class UnaryCallable(_Callable):
+    """``call(*args, **kwargs) -> response``; all arguments go to the request serializer."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        try:
+            return self._rpc(
+                request,
+                timeout=self._timeout,
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        except grpc.RpcError as error:
+            raise RpcError.from_grpc(error) from None
+
+
+class ServerStreamCallable(_Callable):
+    """``call(*args, **kwargs) -> ResponseStream`` of the server's messages."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> "ResponseStream":
+        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        call = self._rpc(
+            request,
+            timeout=self._timeout,
+            metadata=self._metadata,
+            wait_for_ready=self._wait_for_ready,
+            compression=self._compression,
+        )
+        return ResponseStream(call)
+
+
+def _no_requests_given(requests: Any) -> bool:
+    # Apache's samples forward ``*args`` as the request stream, so ``()`` means "none given".
+    return requests is None or (requests.__class__ is tuple and not requests)
+
+
+class ClientStreamCallable(_Callable):
+    """``call(iterable)`` sends the requests; ``call()`` gives a stream to ``write()`` to.
+
+    Either way the result's ``read()`` returns the single response, then ``EOF``.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, requests: Optional[Iterable[Any]] = None) -> "SingleResponse":
+        writer = None
+        if _no_requests_given(requests):
+            writer = RequestQueue()
+            requests = writer
+        future = self._rpc.future(
+            iter(requests),
+            timeout=self._timeout,
+            metadata=self._metadata,
+            wait_for_ready=self._wait_for_ready,
+            compression=self._compression,
+        )
+        if writer is not None:
+            writer.is_active = future.running
+        return SingleResponse(future, writer)
+
+
+class BidiStreamCallable(_Callable):
+    """``call(iterable) -> ResponseStream``; ``call()`` gives a stream driven by ``write()``."""
+
+    __slots__ = ()
+
+    def __call__(self, requests: Optional[Iterable[Any]] = None) -> "ResponseStream":
+        writer = None
+        if _no_requests_given(requests):
+            writer = RequestQueue()
+            requests = writer
+        call = self._rpc(
+            iter(requests),
+            timeout=self._timeout,
+            metadata=self._metadata,
+            wait_for_ready=self._wait_for_ready,
+            compression=self._compression,
+        )
+        if writer is not None:
+            writer.is_active = call.is_active
+        return ResponseStream(call, writer)
+
+
+def _translated(call: Iterator[Any]) -> Iterator[Any]:
+    try:
+        yield from call
+    except grpc.RpcError as error:
+        raise RpcError.from_grpc(error) from None
+
+
+class _Writable:
+    __slots__ = ()
+
+    def write(self, message: Any) -> None:
+        """Send one request (only for calls made without a request iterable)."""
+        if self._writer is None:
+            raise TypeError("write() is for calls made without a request iterable")
+        self._writer.write(message)
+
+    def done_writing(self) -> None:
+        """Half-close: no more requests. The responses can still be read."""
+        if self._writer is None:
+            raise TypeError("done_writing() is for calls made without a request iterable")
+        self._writer.done_writing()
+
+
+class ResponseStream(ReadStream, _Writable):
+    """The server's messages: iterate, or ``read(timeout)`` → message / ``None`` / ``EOF``.
+
+    Also the call itself: ``cancel()``, ``initial_metadata()``, ``trailing_metadata()``,
+    and for calls made without requests, ``write()`` / ``done_writing()``.
+    """
+
+    __slots__ = ("_call", "_writer")
+
+    def __init__(self, call: Any, writer: Optional[RequestQueue] = None) -> None:
+        super().__init__(_translated(call))
+        self._call = call
+        self._writer = writer
+
+    def cancel(self) -> bool:
+        """Cancel the call; the server's handler sees it, reads here raise CANCELLED."""
+        return self._call.cancel()
+
+    def initial_metadata(self) -> Sequence[Tuple[str, Any]]:
+        return self._call.initial_metadata()
+
+    def trailing_metadata(self) -> Sequence[Tuple[str, Any]]:
+        return self._call.trailing_metadata()
+
+
+class SingleResponse(_Writable):
+    """The one response of a client-streaming call: ``read(timeout)``, then ``EOF``."""
+
+    __slots__ = ("_future", "_writer", "_taken")
+
+    def __init__(self, future: Any, writer: Optional[RequestQueue] = None) -> None:
+        self._future = future
+        self._writer = writer
+        self._taken = False
+
+    def read(self, timeout: Optional[float] = None) -> Any:
+        """The response, ``None`` if it did not come within ``timeout`` seconds, then ``EOF``."""
+        if self._taken:
+            return EOF
+        try:
+            response = self._future.result(timeout)
+        except grpc.FutureTimeoutError:
+            return None
+        except grpc.RpcError as error:
+            raise RpcError.from_grpc(error) from None
+        self._taken = True
+        return response
+
+    def result(self, timeout: Optional[float] = None) -> Any:
+        """The response, waiting for it (``read`` without the ``EOF`` bookkeeping)."""
+        try:
+            return self._future.result(timeout)
+        except grpc.RpcError as error:
+            raise RpcError.from_grpc(error) from None
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.result()
+
+    def cancel(self) -> bool:
+        return self._future.cancel()
+
+    def initial_metadata(self) -> Sequence[Tuple[str, Any]]:
+        return self._future.initial_metadata()
+
+    def trailing_metadata(self) -> Sequence[Tuple[str, Any]]:
+        return self._future.trailing_metadata()

@@ -1,0 +1,124 @@
+"""``dubbo.Client``: one grpc channel per reference, and the four callable factories."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import grpc
+import grpc.experimental
+
+from ._callables import (
+    BidiStreamCallable,
+    ClientStreamCallable,
+    ServerStreamCallable,
+    UnaryCallable,
+    compression_of,
+)
+from ._config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
+from ._triple import consumer_headers
+
+__all__ = ["Client"]
+
+Serializer = Callable[..., bytes]
+Deserializer = Callable[[bytes], Any]
+
+# Defaults that survive idle NAT and load-balancer timeouts (pings every 30 s when calls
+# are open; grpcio's own server default tolerates that rate).
+_CHANNEL_OPTIONS = (
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    # Reading a server stream on the caller's thread saves a thread hand-off per message
+    # (×1.3–1.6 on small messages, see BENCHMARKS.md).
+    (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1),
+)
+
+
+def _seconds(timeout_ms: Optional[int]) -> Optional[float]:
+    return None if not timeout_ms else timeout_ms / 1000.0
+
+
+class Client:
+    """Calls one service. ``client.unary(...)`` and friends return callables made once and reused.
+
+    The channel connects lazily and reconnects by itself; ``close()`` (or ``with``)
+    releases it.
+    """
+
+    def __init__(self, reference: ReferenceConfig, dubbo: Any = None) -> None:
+        if not isinstance(reference, ReferenceConfig):
+            raise TypeError(f"expected a ReferenceConfig, got {reference!r}")
+        if not reference.service:
+            raise ValueError("ReferenceConfig.service is required")
+        application = reference.application or (
+            dubbo.application_config.name if dubbo is not None and dubbo.application_config else None
+        )
+        address = reference.address
+        if address is None:
+            raise ValueError(
+                f"{reference.service}: no host to call; give host and port "
+                "(tri://host:port/service) or create the client from a Dubbo bootstrap with a registry"
+            )
+        self.reference = reference
+        self._channel = grpc.insecure_channel(address, options=_CHANNEL_OPTIONS)
+        self._headers = consumer_headers(reference.version, reference.group, application)
+        self._compression = compression_of(reference.compression)
+        self._path_prefix = f"/{reference.service}/"
+
+    def _path(self, method_name: str) -> str:
+        if not method_name or "/" in method_name:
+            raise ValueError(f"bad method name {method_name!r}")
+        return self._path_prefix + method_name
+
+    def unary(
+        self,
+        method_name: str,
+        request_serializer: Optional[Serializer] = None,
+        response_deserializer: Optional[Deserializer] = None,
+    ) -> UnaryCallable:
+        """``call(*args) -> response``. Unary calls default to a 3000 ms deadline, as in Java."""
+        timeout_ms = self.reference.timeout
+        rpc = self._channel.unary_unary(self._path(method_name), None, response_deserializer)
+        timeout = _seconds(DEFAULT_UNARY_TIMEOUT_MS if timeout_ms is None else timeout_ms)
+        return UnaryCallable(rpc, request_serializer, self._headers, timeout, self._compression)
+
+    def client_stream(
+        self,
+        method_name: str,
+        request_serializer: Optional[Serializer] = None,
+        response_deserializer: Optional[Deserializer] = None,
+    ) -> ClientStreamCallable:
+        """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; ``read()`` the response."""
+        rpc = self._channel.stream_unary(self._path(method_name), request_serializer, response_deserializer)
+        return ClientStreamCallable(rpc, None, self._headers, None, self._compression)
+
+    def server_stream(
+        self,
+        method_name: str,
+        request_serializer: Optional[Serializer] = None,
+        response_deserializer: Optional[Deserializer] = None,
+    ) -> ServerStreamCallable:
+        """``call(request)`` → a stream of responses."""
+        rpc = self._channel.unary_stream(self._path(method_name), None, response_deserializer)
+        return ServerStreamCallable(rpc, request_serializer, self._headers, None, self._compression)
+
+    def bidi_stream(
+        self,
+        method_name: str,
+        request_serializer: Optional[Serializer] = None,
+        response_deserializer: Optional[Deserializer] = None,
+    ) -> BidiStreamCallable:
+        """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; read the responses."""
+        rpc = self._channel.stream_stream(self._path(method_name), request_serializer, response_deserializer)
+        return BidiStreamCallable(rpc, None, self._headers, None, self._compression)
+
+    bi_stream = bidi_stream
+
+    def close(self) -> None:
+        """Close the channel; calls still running are cancelled."""
+        self._channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()

@@ -1,0 +1,105 @@
+"""Finding the handler for a call: Triple's routing on path, group and version.
+
+Java's order (``TriplePathResolver``): the exact ``group/path:version`` from the
+request headers, then ``group/path:1.0.0``, then the bare path, which names the first
+service exported under it. Method names also match with their first letter
+lower-cased (``/Svc/SayHello`` reaches ``sayHello``). ``strict`` turns the fallbacks
+off, so a missing or unknown version or group is UNIMPLEMENTED.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, Optional, Tuple
+
+import grpc
+
+from ._config import ServiceConfig
+from ._server_calls import grpc_method_handler
+from ._triple import DEFAULT_VERSION, SERVICE_GROUP, SERVICE_VERSION
+
+__all__ = ["Router"]
+
+Methods = Dict[str, grpc.RpcMethodHandler]
+
+
+def service_key(path: str, group: Optional[str], version: Optional[str]) -> str:
+    """Dubbo's service key, ``group/path:version`` with empty parts left out."""
+    key = f"{group}/{path}" if group else path
+    return f"{key}:{version}" if version else key
+
+
+def _methods(config: ServiceConfig) -> Methods:
+    service = config.service_handler
+    methods: Methods = {}
+    for name, handler in service.method_handlers.items():
+        methods[name] = grpc_method_handler(service.service_name, handler)
+    # Java also finds ``sayHello`` when called as ``SayHello``.
+    for name in list(methods):
+        alias = name[:1].upper() + name[1:]
+        methods.setdefault(alias, methods[name])
+    return methods
+
+
+def _unimplemented(message: str) -> grpc.RpcMethodHandler:
+    def abort(requests, context: grpc.ServicerContext) -> None:
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
+
+    return grpc.stream_stream_rpc_method_handler(abort)
+
+
+class Router(grpc.GenericRpcHandler):
+    """One grpcio generic handler that serves every exported (service, group, version)."""
+
+    def __init__(self, configs: Iterable[ServiceConfig], strict: bool = False) -> None:
+        self._by_key: Dict[str, Methods] = {}
+        first_by_path: Dict[str, Methods] = {}
+        exports_per_path: Dict[str, int] = {}
+        for config in configs:
+            path = config.service_handler.service_name
+            key = service_key(path, config.group, config.version)
+            if key in self._by_key:
+                raise ValueError(f"service {key} is exported twice")
+            methods = _methods(config)
+            self._by_key[key] = methods
+            first_by_path.setdefault(path, methods)
+            exports_per_path[path] = exports_per_path.get(path, 0) + 1
+        self._strict = strict
+        self._first_by_path = first_by_path
+        # A path exported once, with fallback on, needs no header lookup at all.
+        self._only: Dict[str, Methods] = (
+            {}
+            if strict
+            else {path: first_by_path[path] for path, count in exports_per_path.items() if count == 1}
+        )
+
+    @property
+    def service_keys(self) -> Tuple[str, ...]:
+        return tuple(self._by_key)
+
+    def service(self, details: grpc.HandlerCallDetails) -> Optional[grpc.RpcMethodHandler]:
+        full = details.method
+        cut = full.rfind("/")
+        if cut <= 0:
+            return _unimplemented(f"malformed path {full!r}: expected /service/method")
+        path = full[1:cut]
+        methods = self._only.get(path)
+        if methods is None:
+            methods = self._resolve(path, details.invocation_metadata)
+            if methods is None:
+                return _unimplemented(f"Service not found: {path}")
+        handler = methods.get(full[cut + 1 :])
+        if handler is None:
+            return _unimplemented(f"Method not found: {full[cut + 1:]} in service {path}")
+        return handler
+
+    def _resolve(self, path: str, metadata) -> Optional[Methods]:
+        group = version = None
+        for key, value in metadata or ():
+            if key == SERVICE_VERSION:
+                version = value
+            elif key == SERVICE_GROUP:
+                group = value
+        methods = self._by_key.get(service_key(path, group, version))
+        if methods is not None or self._strict:
+            return methods
+        return self._by_key.get(service_key(path, group, DEFAULT_VERSION)) or self._first_by_path.get(path)
