@@ -1,0 +1,9 @@
+"""Typed Dubbo stubs from ``.proto`` files: a protoc plugin and a wrapper around grpcio-tools.
+
+    python -m dubbo.codegen -I protos --dubbo_out=out protos/greeter.proto
+
+writes ``out/greeter_pb2.py`` (and ``.pyi``) and ``out/greeter_dubbo.py`` with, per service,
+a client stub, a servicer base class and a function that makes it an ``RpcServiceHandler``.
+With protoc on the PATH and this package installed, ``protoc --dubbo_out=out`` finds the
+``protoc-gen-dubbo`` plugin by itself.
+"""
