@@ -31,3 +31,24 @@ test: $(STAMP) $(PROTOS)
 
 clean:
 	rm -rf $(VENV) $(PROTOS)
+
+# Benchmarks: this library vs raw grpcio (sync, aio) vs Apache's dubbo-python, which also
+# imports as `dubbo` and so gets a virtual environment of its own.
+APACHE_VENV := bench/.venv-apache
+APACHE_STAMP := $(APACHE_VENV)/.installed
+
+$(APACHE_STAMP):
+	$(PYTHON) -m venv $(APACHE_VENV)
+	$(APACHE_VENV)/bin/python -m pip install -q --upgrade pip
+	$(APACHE_VENV)/bin/python -m pip install -q 'apache-dubbo==3.0.0b1'
+	touch $@
+
+.PHONY: bench bench-quick
+
+## bench: the full benchmark, 3 repeats with the mixed-stack rows (about 15 minutes on 2 cores)
+bench: $(STAMP) $(APACHE_STAMP)
+	$(PY) bench/run.py --diagnostics --apache-python $(APACHE_VENV)/bin/python
+
+## bench-quick: 1 repeat, N/8, for development (about a minute)
+bench-quick: $(STAMP) $(APACHE_STAMP)
+	$(PY) bench/run.py --quick --apache-python $(APACHE_VENV)/bin/python

@@ -1,0 +1,252 @@
+"""What every implementation shares: the service, the workloads, and how a run is timed.
+
+Messages are raw bytes (no serializer) so every implementation moves the same bytes:
+the service ``bench.Echo`` has ``Unary`` (echo), ``ServerStream`` (request = n, size;
+the server sends n messages of size bytes), ``ClientStream`` (counts the requests) and
+``Bidi`` (echoes each request). This file imports neither grpcio nor any ``dubbo``, so it
+runs in the apache-dubbo virtual environment too.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import struct
+import sys
+import threading
+import time
+from typing import Any, Dict, List
+
+SERVICE = "bench.Echo"
+UNARY, SERVER_STREAM, CLIENT_STREAM, BIDI = "Unary", "ServerStream", "ClientStream", "Bidi"
+
+# name -> (kind, message size, unit). Rates are per second of the timed pass.
+WORKLOADS: Dict[str, tuple] = {
+    "unary": ("unary", 100, "calls/s"),
+    "unary_c8": ("unary_c8", 100, "calls/s"),
+    "server_stream": ("server_stream", 100, "msgs/s"),
+    "client_stream": ("client_stream", 100, "msgs/s"),
+    "bidi_pingpong": ("bidi_pingpong", 100, "round trips/s"),
+    "bidi_bulk": ("bidi_bulk", 100, "msgs/s"),
+    "unary_1mib": ("unary", 1 << 20, "MiB/s"),
+    "server_stream_4k": ("server_stream", 4096, "msgs/s"),
+    "client_stream_4k": ("client_stream", 4096, "msgs/s"),
+    "bidi_bulk_4k": ("bidi_bulk", 4096, "msgs/s"),
+}
+
+CONCURRENCY = 8
+
+
+def payload(size: int) -> bytes:
+    return (b"0123456789abcdef" * (size // 16 + 1))[:size]
+
+
+def stream_request(n: int, size: int) -> bytes:
+    return struct.pack("<II", n, size)
+
+
+def parse_stream_request(request: bytes) -> tuple:
+    return struct.unpack("<II", request)
+
+
+def count_reply(n: int) -> bytes:
+    return struct.pack("<Q", n)
+
+
+def parse_count(reply: bytes) -> int:
+    return struct.unpack("<Q", reply)[0]
+
+
+def peak_rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class Checked(Exception):
+    """A workload finished with the wrong number of messages: the run is invalid."""
+
+
+def _rate(kind_unit: str, n: int, size: int, seconds: float) -> float:
+    if kind_unit == "MiB/s":
+        return n * size / (1 << 20) / seconds
+    return n / seconds
+
+
+# --- sync clients -------------------------------------------------------------------
+# An adapter offers: unary(bytes) -> bytes; server_stream(bytes) -> iterable of bytes;
+# client_stream(iterator) -> bytes; bidi(iterator) -> iterable of bytes;
+# pingpong() -> (write, read, close) for a bidi call driven one message at a time.
+
+
+def _sync_pass(adapter: Any, kind: str, n: int, size: int, latencies: List[int] = None) -> None:
+    msg = payload(size)
+    if kind == "unary":
+        call = adapter.unary
+        if latencies is None:
+            for _ in range(n):
+                call(msg)
+        else:
+            clock = time.perf_counter_ns
+            append = latencies.append
+            for _ in range(n):
+                t = clock()
+                call(msg)
+                append(clock() - t)
+    elif kind == "unary_c8":
+        call = adapter.unary
+        per = n // CONCURRENCY
+        errors: List[BaseException] = []
+
+        def worker() -> None:
+            try:
+                for _ in range(per):
+                    call(msg)
+            except BaseException as error:  # reported by the main thread
+                errors.append(error)
+
+        threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+    elif kind == "server_stream":
+        got = 0
+        for _ in adapter.server_stream(stream_request(n, size)):
+            got += 1
+        if got != n:
+            raise Checked(f"server_stream: got {got} of {n}")
+    elif kind == "client_stream":
+        got = parse_count(adapter.client_stream(msg for _ in range(n)))
+        if got != n:
+            raise Checked(f"client_stream: server counted {got} of {n}")
+    elif kind == "bidi_bulk":
+        got = 0
+        for _ in adapter.bidi(msg for _ in range(n)):
+            got += 1
+        if got != n:
+            raise Checked(f"bidi_bulk: got {got} of {n}")
+    elif kind == "bidi_pingpong":
+        write, read, close = adapter.pingpong()
+        for _ in range(n):
+            write(msg)
+            if len(read()) != size:
+                raise Checked("bidi_pingpong: wrong echo")
+        close()
+    else:
+        raise ValueError(kind)
+
+
+def run_sync(adapter: Any, workload: str, n: int) -> Dict[str, Any]:
+    """Warm up (2% of n, at least a few), then time one pass of n."""
+    kind, size, unit = WORKLOADS[workload]
+    warm = max(CONCURRENCY * 2, n // 50)
+    _sync_pass(adapter, kind, warm, size)
+    latencies: List[int] = [] if kind == "unary" and size < 4096 else None
+    t0 = time.perf_counter()
+    _sync_pass(adapter, kind, n, size, latencies)
+    seconds = time.perf_counter() - t0
+    return _result(workload, n, size, unit, seconds, latencies)
+
+
+def _result(workload: str, n: int, size: int, unit: str, seconds: float, latencies) -> Dict[str, Any]:
+    result = {"workload": workload, "n": n, "seconds": seconds, "rate": _rate(unit, n, size, seconds), "unit": unit}
+    if latencies:
+        latencies.sort()
+        result["p50_us"] = latencies[len(latencies) // 2] / 1000
+        result["p99_us"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] / 1000
+    return result
+
+
+# --- asyncio clients ----------------------------------------------------------------
+# The same adapter shape with coroutines: await unary(bytes); server_stream(bytes) ->
+# async iterable; await client_stream(async-or-sync iterator); bidi(iterator) -> async
+# iterable; await pingpong() -> (async write, async read, async close).
+
+
+async def _async_pass(adapter: Any, kind: str, n: int, size: int, latencies: List[int] = None) -> None:
+    import asyncio
+
+    msg = payload(size)
+    if kind == "unary":
+        call = adapter.unary
+        if latencies is None:
+            for _ in range(n):
+                await call(msg)
+        else:
+            clock = time.perf_counter_ns
+            append = latencies.append
+            for _ in range(n):
+                t = clock()
+                await call(msg)
+                append(clock() - t)
+    elif kind == "unary_c8":
+        call = adapter.unary
+        per = n // CONCURRENCY
+
+        async def worker() -> None:
+            for _ in range(per):
+                await call(msg)
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    elif kind == "server_stream":
+        got = 0
+        async for _ in adapter.server_stream(stream_request(n, size)):
+            got += 1
+        if got != n:
+            raise Checked(f"server_stream: got {got} of {n}")
+    elif kind == "client_stream":
+        got = parse_count(await adapter.client_stream(msg for _ in range(n)))
+        if got != n:
+            raise Checked(f"client_stream: server counted {got} of {n}")
+    elif kind == "bidi_bulk":
+        got = 0
+        async for _ in adapter.bidi(msg for _ in range(n)):
+            got += 1
+        if got != n:
+            raise Checked(f"bidi_bulk: got {got} of {n}")
+    elif kind == "bidi_pingpong":
+        write, read, close = await adapter.pingpong()
+        for _ in range(n):
+            await write(msg)
+            if len(await read()) != size:
+                raise Checked("bidi_pingpong: wrong echo")
+        await close()
+    else:
+        raise ValueError(kind)
+
+
+async def run_async(adapter: Any, workload: str, n: int) -> Dict[str, Any]:
+    kind, size, unit = WORKLOADS[workload]
+    warm = max(CONCURRENCY * 2, n // 50)
+    await _async_pass(adapter, kind, warm, size)
+    latencies: List[int] = [] if kind == "unary" and size < 4096 else None
+    t0 = time.perf_counter()
+    await _async_pass(adapter, kind, n, size, latencies)
+    seconds = time.perf_counter() - t0
+    return _result(workload, n, size, unit, seconds, latencies)
+
+
+# --- the process protocol ------------------------------------------------------------
+
+
+def announce_port(port: int) -> None:
+    """Tell the orchestrator where the server listens (first stdout line)."""
+    sys.stdout.write(f"PORT {port}\n")
+    sys.stdout.flush()
+
+
+def wait_for_stdin_eof() -> None:
+    """Serve until the orchestrator closes our stdin."""
+    sys.stdin.read()
+
+
+def report_and_exit(extra: Dict[str, Any] = None) -> None:
+    """Last stdout line: this process's peak RSS; then exit without slow teardown."""
+    import os
+
+    report = {"peak_rss_kib": peak_rss_kib()}
+    report.update(extra or {})
+    sys.stdout.write("RESULT " + json.dumps(report) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
