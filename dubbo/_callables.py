@@ -28,6 +28,14 @@ _COMPRESSION = {
 }
 
 
+# grpcio's stream-unary ``future()`` drops its ``compression=`` (1.85), so client streams
+# send the request header grpcio itself turns ``compression=`` into.
+_COMPRESSION_HEADER = {
+    grpc.Compression.NoCompression: ("grpc-internal-encoding-request", "identity"),
+    grpc.Compression.Gzip: ("grpc-internal-encoding-request", "gzip"),
+}
+
+
 def compression_of(name: Optional[str]) -> Optional[grpc.Compression]:
     """grpcio's compression for a Dubbo name; grpcio has no bzip2 or snappy."""
     try:
@@ -158,12 +166,14 @@ class ClientStreamCallable(_Callable):
         if _no_requests_given(requests):
             writer = RequestQueue()
             requests = writer
+        metadata = self._metadata
+        if self._compression is not None:
+            metadata = (metadata or ()) + (_COMPRESSION_HEADER[self._compression],)
         future = self._rpc.future(
             iter(requests),
             timeout=self._timeout,
-            metadata=self._metadata,
+            metadata=metadata,
             wait_for_ready=self._wait_for_ready,
-            compression=self._compression,
         )
         if writer is not None:
             writer.is_active = future.running

@@ -15,6 +15,7 @@ from ._callables import (
     compression_of,
 )
 from ._config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
+from ._transport import open_channel
 from ._triple import consumer_headers
 
 __all__ = ["Client"]
@@ -22,11 +23,8 @@ __all__ = ["Client"]
 Serializer = Callable[..., bytes]
 Deserializer = Callable[[bytes], Any]
 
-# Defaults that survive idle NAT and load-balancer timeouts (pings every 30 s when calls
-# are open; grpcio's own server default tolerates that rate).
+# Keepalive, message sizes and TLS come from the reference (dubbo/_transport.py).
 _CHANNEL_OPTIONS = (
-    ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.keepalive_timeout_ms", 10_000),
     # Reading a server stream on the caller's thread saves a thread hand-off per message
     # (×1.3–1.6 on small messages, see BENCHMARKS.md).
     (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1),
@@ -59,7 +57,7 @@ class Client:
                 "(tri://host:port/service) or create the client from a Dubbo bootstrap with a registry"
             )
         self.reference = reference
-        self._channel = grpc.insecure_channel(address, options=_CHANNEL_OPTIONS)
+        self._channel = open_channel(reference, address, _CHANNEL_OPTIONS)
         self._headers = consumer_headers(reference.version, reference.group, application)
         self._compression = compression_of(reference.compression)
         self._path_prefix = f"/{reference.service}/"

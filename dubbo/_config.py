@@ -6,6 +6,9 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
+from ._tls import TlsConfig
+from ._transport import Keepalive
+
 __all__ = [
     "ApplicationConfig",
     "ReferenceConfig",
@@ -74,6 +77,12 @@ class ReferenceConfig:
     cluster: Optional[str] = None
     compression: Optional[str] = None
     parameters: Dict[str, str] = field(default_factory=dict)
+    # Transport (see dubbo/_transport.py): sizes in bytes, None for grpcio's defaults
+    # (receive 4 MiB, send unlimited); TLS when ``tls`` is set.
+    max_send_message_size: Optional[int] = None
+    max_receive_message_size: Optional[int] = None
+    keepalive: Optional[Keepalive] = None
+    tls: Optional[TlsConfig] = None
 
     @classmethod
     def from_url(cls, url: str) -> "ReferenceConfig":
@@ -127,6 +136,14 @@ class ServiceConfig:
     group: Optional[str] = None
     application: Optional[str] = None
     parameters: Dict[str, str] = field(default_factory=dict)
+    # Transport (see dubbo/_transport.py). ``compression`` ("gzip") compresses this
+    # service's responses; the others apply to the whole server (or port, for ``tls``),
+    # so services sharing one must agree.
+    compression: Optional[str] = None
+    max_send_message_size: Optional[int] = None
+    max_receive_message_size: Optional[int] = None
+    keepalive: Optional[Keepalive] = None
+    tls: Optional[TlsConfig] = None
 
     @property
     def bind_address(self) -> str:

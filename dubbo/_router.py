@@ -14,7 +14,9 @@ from typing import Dict, Iterable, Optional, Tuple
 import grpc
 
 from ._config import ServiceConfig
+from ._callables import compression_of
 from ._server_calls import grpc_method_handler
+from ._transport import with_compression
 from ._triple import DEFAULT_VERSION, SERVICE_GROUP, SERVICE_VERSION
 
 __all__ = ["Router"]
@@ -31,8 +33,9 @@ def service_key(path: str, group: Optional[str], version: Optional[str]) -> str:
 def _methods(config: ServiceConfig) -> Methods:
     service = config.service_handler
     methods: Methods = {}
+    compression = compression_of(config.compression)
     for name, handler in service.method_handlers.items():
-        methods[name] = grpc_method_handler(service.service_name, handler)
+        methods[name] = with_compression(grpc_method_handler(service.service_name, handler), compression)
     # Java also finds ``sayHello`` when called as ``SayHello``.
     for name in list(methods):
         alias = name[:1].upper() + name[1:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, List, Optional, Union
@@ -10,15 +11,11 @@ import grpc
 
 from ._config import ServiceConfig
 from ._handlers import RpcServiceHandler
+from ._health import HEALTH_SERVICE, add_health, add_reflection
 from ._router import Router
+from ._transport import add_ports, server_options
 
 __all__ = ["Server"]
-
-_SERVER_OPTIONS = (
-    # Accept the client keepalive pings our channels send (every 30 s) without GOAWAY.
-    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
-    ("grpc.keepalive_permit_without_calls", 1),
-)
 
 
 class Server:
@@ -28,6 +25,9 @@ class Server:
     many calls run at once. Several versions or groups of one service may be exported
     side by side; ``strict_routing=True`` stops Java's fallback to ``1.0.0`` and to the
     first-exported service for calls that name no or an unknown version/group.
+    ``health`` and ``reflection`` host grpcio's standard services (on when their
+    packages are installed, see dubbo/_health.py); ``server.health`` is the health
+    servicer, to ``set()`` a service's status by hand.
     """
 
     def __init__(
@@ -37,6 +37,8 @@ class Server:
         *,
         max_workers: int = 64,
         strict_routing: bool = False,
+        health: Optional[bool] = None,
+        reflection: Optional[bool] = None,
     ) -> None:
         configs: List[ServiceConfig] = (
             [service_config] if isinstance(service_config, ServiceConfig) else list(service_config)
@@ -52,13 +54,14 @@ class Server:
         self.dubbo = dubbo
         self._router = Router(configs, strict=strict_routing)
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="dubbo-server")
-        self._grpc = grpc.server(self._executor, handlers=(self._router,), options=_SERVER_OPTIONS)
-        self.ports: List[int] = []
-        for address in dict.fromkeys(c.bind_address for c in configs):
-            bound = self._grpc.add_insecure_port(address)
-            if not bound:
-                raise OSError(f"could not listen on {address}")
-            self.ports.append(bound)
+        self._grpc = grpc.server(self._executor, options=server_options(configs))
+        names = tuple(dict.fromkeys(c.service_handler.service_name for c in configs))
+        # grpcio asks generic handlers in order and the router answers every path, so
+        # the standard services go first.
+        self.health = add_health(self._grpc, names, health)
+        add_reflection(self._grpc, names + ((HEALTH_SERVICE,) if self.health else ()), reflection)
+        self._grpc.add_generic_rpc_handlers((self._router,))
+        self.ports: List[int] = add_ports(self._grpc, configs)
         self._started = False
         self._stopped = threading.Event()
 
@@ -75,7 +78,12 @@ class Server:
         return self
 
     def stop(self, grace: Optional[float] = None) -> None:
-        """Stop accepting calls, let running ones finish within ``grace`` seconds, cancel the rest."""
+        """Stop accepting calls, let running ones finish within ``grace`` seconds, cancel the rest.
+
+        Health reports NOT_SERVING from here on, so watchers move away first.
+        """
+        if self.health is not None:
+            self.health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
         self._executor.shutdown(wait=False)
         self._stopped.set()
@@ -83,6 +91,30 @@ class Server:
     def wait_for_termination(self, timeout: Optional[float] = None) -> bool:
         """Block until the server stops (or ``timeout`` passes); True if it stopped."""
         return self._grpc.wait_for_termination(timeout)
+
+    def run_until_signal(self, grace: float = 10.0, signals=(signal.SIGTERM, signal.SIGINT)) -> Optional[int]:
+        """Start, serve until one of ``signals`` arrives (or ``stop()``), then ``stop(grace)``; returns the signal.
+
+        For a server's main thread (``if __name__ == "__main__"``): SIGTERM from a process
+        manager then drains calls instead of killing them.
+        """
+        received: List[int] = []
+        arrived = threading.Event()
+
+        def on_signal(signum: int, frame: Any) -> None:
+            received.append(signum)
+            arrived.set()
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in signals}
+        try:
+            self.start()
+            while not arrived.wait(1.0) and not self._stopped.is_set():
+                pass
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.stop(grace)
+        return received[0] if received else None
 
     def __enter__(self) -> "Server":
         return self.start()
