@@ -9,11 +9,12 @@ off, so a missing or unknown version or group is UNIMPLEMENTED.
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, Optional, Tuple
 
 import grpc
 
 from ._config import ServiceConfig
+from ._handlers import RpcMethodHandler
 from ._callables import compression_of
 from ._server_calls import grpc_method_handler
 from ._transport import with_compression
@@ -22,6 +23,7 @@ from ._triple import DEFAULT_VERSION, SERVICE_GROUP, SERVICE_VERSION
 __all__ = ["Router"]
 
 Methods = Dict[str, grpc.RpcMethodHandler]
+Build = Callable[[str, RpcMethodHandler], grpc.RpcMethodHandler]
 
 
 def service_key(path: str, group: Optional[str], version: Optional[str]) -> str:
@@ -30,12 +32,12 @@ def service_key(path: str, group: Optional[str], version: Optional[str]) -> str:
     return f"{key}:{version}" if version else key
 
 
-def _methods(config: ServiceConfig) -> Methods:
+def _methods(config: ServiceConfig, build: Build) -> Methods:
     service = config.service_handler
     methods: Methods = {}
     compression = compression_of(config.compression)
     for name, handler in service.method_handlers.items():
-        methods[name] = with_compression(grpc_method_handler(service.service_name, handler), compression)
+        methods[name] = with_compression(build(service.service_name, handler), compression)
     # Java also finds ``sayHello`` when called as ``SayHello``.
     for name in list(methods):
         alias = name[:1].upper() + name[1:]
@@ -53,7 +55,15 @@ def _unimplemented(message: str) -> grpc.RpcMethodHandler:
 class Router(grpc.GenericRpcHandler):
     """One grpcio generic handler that serves every exported (service, group, version)."""
 
-    def __init__(self, configs: Iterable[ServiceConfig], strict: bool = False) -> None:
+    def __init__(
+        self,
+        configs: Iterable[ServiceConfig],
+        strict: bool = False,
+        build: Build = grpc_method_handler,
+        unimplemented: Callable[[str], grpc.RpcMethodHandler] = _unimplemented,
+    ) -> None:
+        # ``build`` and ``unimplemented`` make grpcio handlers: sync ones here, grpc.aio's in dubbo.aio.
+        self._unimplemented = unimplemented
         self._by_key: Dict[str, Methods] = {}
         first_by_path: Dict[str, Methods] = {}
         exports_per_path: Dict[str, int] = {}
@@ -62,7 +72,7 @@ class Router(grpc.GenericRpcHandler):
             key = service_key(path, config.group, config.version)
             if key in self._by_key:
                 raise ValueError(f"service {key} is exported twice")
-            methods = _methods(config)
+            methods = _methods(config, build)
             self._by_key[key] = methods
             first_by_path.setdefault(path, methods)
             exports_per_path[path] = exports_per_path.get(path, 0) + 1
@@ -83,16 +93,16 @@ class Router(grpc.GenericRpcHandler):
         full = details.method
         cut = full.rfind("/")
         if cut <= 0:
-            return _unimplemented(f"malformed path {full!r}: expected /service/method")
+            return self._unimplemented(f"malformed path {full!r}: expected /service/method")
         path = full[1:cut]
         methods = self._only.get(path)
         if methods is None:
             methods = self._resolve(path, details.invocation_metadata)
             if methods is None:
-                return _unimplemented(f"Service not found: {path}")
+                return self._unimplemented(f"Service not found: {path}")
         handler = methods.get(full[cut + 1 :])
         if handler is None:
-            return _unimplemented(f"Method not found: {full[cut + 1:]} in service {path}")
+            return self._unimplemented(f"Method not found: {full[cut + 1:]} in service {path}")
         return handler
 
     def _resolve(self, path: str, metadata) -> Optional[Methods]:

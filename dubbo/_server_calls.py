@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterator, Optional
 
 import grpc
 
+from ._async_handlers import LoopThread, async_method_handler, is_async, shared_loop_thread
+from ._context import current_call
 from ._errors import RpcError
 from ._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMethodHandler
 from ._stream import ReadStream
@@ -25,6 +27,10 @@ __all__ = ["ServerStream", "grpc_method_handler"]
 _log = logging.getLogger("dubbo.server")
 
 _DONE = object()
+
+
+def _identity(data: bytes) -> bytes:
+    return data
 
 
 class _Returned:
@@ -46,6 +52,8 @@ def _fail(context: grpc.ServicerContext, error: BaseException, method: str) -> N
     if type(error) is Exception and not error.args:  # grpcio's own abort() signal
         raise error
     if isinstance(error, RpcError):
+        if error.details:
+            context.abort_with_status(error.to_status())
         context.abort(error.code, error.message)
     _log.error("%s failed", method, exc_info=error)
     context.abort(grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}")
@@ -100,6 +108,23 @@ def _yielded(fn: Callable[[Any], Any], stream: ServerStream, context, method: st
         _fail(context, error, method)
 
 
+def _undecodable(method: str, error: Exception) -> RpcError:
+    return RpcError(
+        grpc.StatusCode.INTERNAL,
+        f"could not deserialize the request of {method}: {type(error).__name__}: {error}",
+    )
+
+
+def _decoded(requests: Iterator[bytes], deserialize: Callable[[bytes], Any], method: str) -> Iterator[Any]:
+    """Request messages deserialized here, so a bad one gets a status naming the method."""
+    for data in requests:
+        try:
+            request = deserialize(data)
+        except Exception as error:
+            raise _undecodable(method, error) from None
+        yield request
+
+
 def _written(fn: Callable[[Any], Any], stream: ServerStream, context, method: str) -> Iterator[Any]:
     """Responses of a handler that writes them (or returns an iterable), run on its own thread."""
     out: queue.Queue = queue.Queue(64)
@@ -107,6 +132,7 @@ def _written(fn: Callable[[Any], Any], stream: ServerStream, context, method: st
     context.add_callback(stream._close)
 
     def work() -> None:
+        current_call.set(context)
         try:
             item: Any = _Returned(fn(stream))
         except BaseException as error:
@@ -142,48 +168,74 @@ def _written(fn: Callable[[Any], Any], stream: ServerStream, context, method: st
                 break
 
 
-def grpc_method_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHandler:
-    """The grpcio method handler that runs ``handler`` in its streaming mode."""
+def grpc_method_handler(
+    service: str, handler: RpcMethodHandler, loop_thread: Optional[LoopThread] = None
+) -> grpc.RpcMethodHandler:
+    """The grpcio method handler that runs ``handler`` in its streaming mode.
+
+    An ``async def`` or async generator handler runs on ``loop_thread`` (the server's event loop thread).
+    """
     fn = handler.method
+    if is_async(fn):
+        return async_method_handler(service, handler, loop_thread or shared_loop_thread())
     method = f"/{service}/{handler.method_name}"
-    deserialize = handler.request_deserializer
+    # Requests are deserialized here rather than by grpcio, whose status for a bad
+    # request ("Exception deserializing request!") names neither method nor cause.
+    deserialize = handler.request_deserializer or _identity
     serialize = handler.response_serializer
     kind = handler.kind
+    # Each behavior first makes its call the current one (for server_context() and
+    # deadline propagation); grpcio then iterates any response generator on this thread.
 
     if kind == UNARY:
 
-        def unary(request: Any, context: grpc.ServicerContext) -> Any:
+        def unary(data: bytes, context: grpc.ServicerContext) -> Any:
+            current_call.set(context)
+            try:
+                request = deserialize(data)
+            except Exception as error:
+                _fail(context, _undecodable(method, error), method)
             try:
                 return fn(request)
             except Exception as error:
                 _fail(context, error, method)
 
-        return grpc.unary_unary_rpc_method_handler(unary, deserialize, serialize)
+        return grpc.unary_unary_rpc_method_handler(unary, None, serialize)
+
+    def decoded(requests: Iterator[bytes]) -> Iterator[Any]:
+        return requests if deserialize is _identity else _decoded(requests, deserialize, method)
 
     if kind == CLIENT_STREAM:
 
-        def client_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
+        def client_stream(requests: Iterator[bytes], context: grpc.ServicerContext) -> Any:
+            current_call.set(context)
             try:
-                return fn(ReadStream(requests))
+                return fn(ReadStream(decoded(requests)))
             except Exception as error:
                 _fail(context, error, method)
 
-        return grpc.stream_unary_rpc_method_handler(client_stream, deserialize, serialize)
+        return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
 
     responses = _yielded if inspect.isgeneratorfunction(fn) else _written
 
     if kind == SERVER_STREAM:
 
-        def server_stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+        def server_stream(data: bytes, context: grpc.ServicerContext) -> Iterator[Any]:
+            current_call.set(context)
+            try:
+                request = deserialize(data)
+            except Exception as error:
+                _fail(context, _undecodable(method, error), method)
             return responses(fn, ServerStream(iter((request,)), context), context, method)
 
-        return grpc.unary_stream_rpc_method_handler(server_stream, deserialize, serialize)
+        return grpc.unary_stream_rpc_method_handler(server_stream, None, serialize)
 
     if kind == BIDI_STREAM:
 
-        def bidi_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
-            return responses(fn, ServerStream(requests, context), context, method)
+        def bidi_stream(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[Any]:
+            current_call.set(context)
+            return responses(fn, ServerStream(decoded(requests), context), context, method)
 
-        return grpc.stream_stream_rpc_method_handler(bidi_stream, deserialize, serialize)
+        return grpc.stream_stream_rpc_method_handler(bidi_stream, None, serialize)
 
     raise ValueError(f"unknown handler kind {kind!r} for {method}")

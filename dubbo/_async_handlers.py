@@ -1,0 +1,202 @@
+"""Async handlers on the sync server: they run on an event loop thread the server owns.
+
+grpcio's worker thread hands the handler to the loop and waits; requests come from
+grpcio's iterator (read on the server's pool, off the loop) and responses go back
+through a bounded queue, so a slow client slows the handler instead of filling memory.
+For async services ``dubbo.aio.Server`` is the native (and faster) home; this keeps one
+``RpcServiceHandler`` servable on both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import queue
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable, Iterator, Optional
+
+import grpc
+
+from ._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMethodHandler
+
+__all__ = ["LoopThread", "async_method_handler", "is_async", "shared_loop_thread"]
+
+_DONE = object()
+
+
+def is_async(fn: Callable[..., Any]) -> bool:
+    """Whether a handler is a coroutine or async generator function (or an object whose ``__call__`` is)."""
+    if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+        return True
+    call = getattr(type(fn), "__call__", None)
+    return inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)
+
+
+class LoopThread:
+    """An event loop on a daemon thread, started on first use and closed by ``stop()``.
+
+    Its default executor (``max_workers`` threads) reads blocking request iterators.
+    """
+
+    def __init__(self, name: str = "dubbo-server-loop", max_workers: int = 64) -> None:
+        self._name = name
+        self._max_workers = max_workers
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._lock = threading.Lock()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop
+        if loop is None:
+            with self._lock:
+                if self._loop is None:
+                    loop = asyncio.new_event_loop()
+                    loop.set_default_executor(ThreadPoolExecutor(self._max_workers, thread_name_prefix=self._name))
+                    threading.Thread(target=loop.run_forever, name=self._name, daemon=True).start()
+                    self._loop = loop
+                loop = self._loop
+        return loop
+
+    def submit(self, coroutine: Any) -> Future:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+
+    def stop(self) -> None:
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
+
+
+_shared: Optional[LoopThread] = None
+_shared_lock = threading.Lock()
+
+
+def shared_loop_thread() -> LoopThread:
+    """The process-wide loop for async handlers served by a server that brought none."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = LoopThread("dubbo-async-handlers")
+        return _shared
+
+
+def _reader(requests: Iterator[Any]) -> Callable[[], Any]:
+    """An async ``read()`` over grpcio's blocking request iterator, run off the loop."""
+
+    def next_or_eof() -> Any:
+        return next(requests, grpc.aio.EOF)
+
+    async def read() -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, next_or_eof)
+
+    return read
+
+
+class _Out:
+    """Responses from the loop to grpcio's thread: ``await put()`` waits while the queue is full."""
+
+    __slots__ = ("queue", "open")
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue(64)
+        self.open = True
+
+    async def put(self, item: Any) -> None:
+        while True:
+            try:
+                self.queue.put_nowait(item)
+                return
+            except queue.Full:
+                if not self.open:
+                    raise asyncio.CancelledError()
+                await asyncio.sleep(0.001)
+
+
+class _Raised:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: LoopThread) -> grpc.RpcMethodHandler:
+    """The sync grpcio method handler that runs the async ``handler`` on ``loop_thread``."""
+    # Imported here: dubbo.aio builds on the sync modules, which import this one.
+    from ._server_calls import _fail
+    from .aio._server_calls import first_then_eof, respond
+    from .aio._stream import AsyncServerStream
+
+    fn = handler.method
+    method = f"/{service}/{handler.method_name}"
+    deserialize = handler.request_deserializer
+    serialize = handler.response_serializer
+    kind = handler.kind
+
+    def run(coroutine: Any, context: grpc.ServicerContext) -> Any:
+        future = loop_thread.submit(coroutine)
+        context.add_callback(future.cancel)  # the caller went away: so does the handler
+        try:
+            return future.result()
+        except Exception as error:
+            _fail(context, error, method)
+
+    if kind == UNARY:
+
+        def unary(request: Any, context: grpc.ServicerContext) -> Any:
+            return run(fn(request), context)
+
+        return grpc.unary_unary_rpc_method_handler(unary, deserialize, serialize)
+
+    async def unwritable(message: Any) -> None:
+        raise TypeError("a client-stream handler returns its one response")
+
+    if kind == CLIENT_STREAM:
+
+        def client_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
+            return run(fn(AsyncServerStream(_reader(requests), unwritable)), context)
+
+        return grpc.stream_unary_rpc_method_handler(client_stream, deserialize, serialize)
+
+    def responses(read: Callable[[], Any], context: grpc.ServicerContext) -> Iterator[Any]:
+        out = _Out()
+
+        async def drive() -> None:
+            try:
+                await respond(fn, AsyncServerStream(read, out.put), out.put)
+                item: Any = _DONE
+            except BaseException as error:  # handed to grpcio's thread, never lost
+                item = _Raised(error)
+            await out.put(item)
+
+        future = loop_thread.submit(drive())
+        context.add_callback(future.cancel)
+        try:
+            while True:
+                item = out.queue.get()
+                if item is _DONE:
+                    return
+                if item.__class__ is _Raised:
+                    raise item.error
+                yield item
+        except Exception as error:
+            _fail(context, error, method)
+        finally:
+            out.open = False
+            future.cancel()
+
+    if kind == SERVER_STREAM:
+
+        def server_stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            return responses(first_then_eof(request), context)
+
+        return grpc.unary_stream_rpc_method_handler(server_stream, deserialize, serialize)
+
+    if kind == BIDI_STREAM:
+
+        def bidi_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
+            return responses(_reader(requests), context)
+
+        return grpc.stream_stream_rpc_method_handler(bidi_stream, deserialize, serialize)
+
+    raise ValueError(f"unknown handler kind {kind!r} for {method}")

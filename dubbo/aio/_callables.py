@@ -1,0 +1,225 @@
+"""The four call shapes under asyncio, over grpc.aio multicallables.
+
+They share the sync callables' options (``with_options``: timeout, attachments,
+compression, wait-for-ready) and Triple headers; only ``__call__`` differs. A unary
+call is a coroutine; streaming calls return their stream at once, to ``async for``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+import grpc
+
+from .._callables import _Callable, _no_requests_given
+from .._errors import RpcError
+from ._stream import AsyncReadStream
+
+__all__ = [
+    "UnaryCallable",
+    "ClientStreamCallable",
+    "ServerStreamCallable",
+    "BidiStreamCallable",
+    "ResponseStream",
+    "SingleResponse",
+]
+
+
+class Unbound:
+    """A multicallable to make on first use, because grpc.aio channels belong to the running loop."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+def _bound(callable_: _Callable) -> Any:
+    rpc = callable_._rpc
+    if rpc.__class__ is Unbound:
+        rpc = callable_._rpc = rpc.make()
+    return rpc
+
+
+class UnaryCallable(_Callable):
+    """``await call(*args, **kwargs)`` → the response; all arguments go to the request serializer."""
+
+    __slots__ = ()
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        rpc = self._rpc
+        if rpc.__class__ is Unbound:
+            rpc = _bound(self)
+        try:
+            return await rpc(
+                request,
+                timeout=self._timeout,
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        except grpc.RpcError as error:
+            raise RpcError.from_grpc(error) from None
+
+
+class ServerStreamCallable(_Callable):
+    """``call(*args, **kwargs)`` → a ``ResponseStream`` of the server's messages."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> "ResponseStream":
+        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        rpc = self._rpc
+        if rpc.__class__ is Unbound:
+            rpc = _bound(self)
+        return ResponseStream(
+            rpc(
+                request,
+                timeout=self._timeout,
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            ),
+            False,
+        )
+
+
+class ClientStreamCallable(_Callable):
+    """``call(iterable)`` (sync or async) sends the requests; ``call()`` gives a stream to ``write()`` to.
+
+    Either way ``await`` the result (or ``await result.read()``) for the single response.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, requests: Any = None) -> "SingleResponse":
+        writable = _no_requests_given(requests)
+        rpc = self._rpc
+        if rpc.__class__ is Unbound:
+            rpc = _bound(self)
+        call = rpc(
+            None if writable else requests,
+            timeout=self._timeout,
+            metadata=self._metadata,
+            wait_for_ready=self._wait_for_ready,
+            compression=self._compression,
+        )
+        return SingleResponse(call, writable)
+
+
+class BidiStreamCallable(_Callable):
+    """``call(iterable)`` (sync or async) → a ``ResponseStream``; ``call()`` gives one driven by ``write()``."""
+
+    __slots__ = ()
+
+    def __call__(self, requests: Any = None) -> "ResponseStream":
+        writable = _no_requests_given(requests)
+        rpc = self._rpc
+        if rpc.__class__ is Unbound:
+            rpc = _bound(self)
+        call = rpc(
+            None if writable else requests,
+            timeout=self._timeout,
+            metadata=self._metadata,
+            wait_for_ready=self._wait_for_ready,
+            compression=self._compression,
+        )
+        return ResponseStream(call, writable)
+
+
+class _Call:
+    """What both results offer: writing (for calls made without requests), cancel, metadata."""
+
+    __slots__ = ()
+
+    async def write(self, message: Any) -> None:
+        """Send one request (only for calls made without a request iterable)."""
+        if not self._writable:
+            raise TypeError("write() is for calls made without a request iterable")
+        try:
+            await self._call.write(message)
+        except grpc.RpcError as error:
+            raise RpcError.from_grpc(error) from None
+
+    async def done_writing(self) -> None:
+        """Half-close: no more requests. The responses can still be read."""
+        if not self._writable:
+            raise TypeError("done_writing() is for calls made without a request iterable")
+        try:
+            await self._call.done_writing()
+        except grpc.RpcError as error:
+            raise RpcError.from_grpc(error) from None
+
+    def cancel(self) -> bool:
+        """Cancel the call; the handler sees it, and reads here raise ``CancelledError``."""
+        return self._call.cancel()
+
+    def done(self) -> bool:
+        return self._call.done()
+
+    async def initial_metadata(self) -> Sequence[Tuple[str, Any]]:
+        return tuple(await self._call.initial_metadata())
+
+    async def trailing_metadata(self) -> Sequence[Tuple[str, Any]]:
+        return tuple(await self._call.trailing_metadata())
+
+    async def code(self) -> grpc.StatusCode:
+        return await self._call.code()
+
+
+class ResponseStream(AsyncReadStream, _Call):
+    """The server's messages: ``async for``, or ``await read(timeout)`` → message / ``None`` / ``EOF``.
+
+    Also the call itself: ``cancel()``, ``await initial_metadata()``, ``await trailing_metadata()``,
+    and for calls made without requests, ``await write()`` / ``await done_writing()``.
+    """
+
+    __slots__ = ("_call", "_writable")
+
+    def __init__(self, call: Any, writable: bool) -> None:
+        super().__init__(call.read)
+        self._call = call
+        self._writable = writable
+
+
+class SingleResponse(_Call):
+    """The one response of a client-streaming call: ``await`` it, or ``await read(timeout)`` then ``EOF``."""
+
+    __slots__ = ("_call", "_writable", "_taken", "_stream")
+
+    def __init__(self, call: Any, writable: bool) -> None:
+        self._call = call
+        self._writable = writable
+        self._taken = False
+        self._stream: Optional[AsyncReadStream] = None
+
+    def __await__(self):
+        return self.result().__await__()
+
+    async def result(self) -> Any:
+        """The response, waiting for it."""
+        try:
+            return await self._call
+        except grpc.RpcError as error:
+            raise RpcError.from_grpc(error) from None
+
+    async def read(self, timeout: Optional[float] = None) -> Any:
+        """The response, ``None`` if it did not come within ``timeout`` seconds, then ``EOF``."""
+        if self._stream is None:
+            self._stream = AsyncReadStream(self._once)
+        return await self._stream.read(timeout)
+
+    async def _once(self) -> Any:
+        if self._taken:
+            return grpc.aio.EOF
+        response = await self._call
+        self._taken = True
+        return response
+
+    def __aiter__(self):
+        return self._responses()
+
+    async def _responses(self):
+        yield await self.result()
+

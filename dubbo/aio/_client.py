@@ -1,0 +1,128 @@
+"""``dubbo.aio.Client``: the sync ``Client``'s API on one grpc.aio channel."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import grpc
+import grpc.experimental
+
+from .._callables import compression_of
+from .._client import _CHANNEL_OPTIONS, _seconds
+from .._config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
+from .._transport import open_channel
+from .._triple import consumer_headers
+from ._callables import BidiStreamCallable, ClientStreamCallable, ServerStreamCallable, UnaryCallable, Unbound
+
+__all__ = ["Client"]
+
+Serializer = Callable[..., bytes]
+Deserializer = Callable[[bytes], Any]
+
+# The sync client's channel options, less the one only sync channels know (keepalive,
+# sizes and TLS come from the reference, as for the sync client: dubbo/_transport.py).
+_AIO_CHANNEL_OPTIONS = tuple(
+    option for option in _CHANNEL_OPTIONS if option[0] != grpc.experimental.ChannelOptions.SingleThreadedUnaryStream
+)
+
+
+class Client:
+    """Calls one service from asyncio code; the same factories as ``dubbo.Client``.
+
+    ``await client.unary(...)(request)``; ``async for reply in client.server_stream(...)(request)``.
+    The channel is made on the first call, in the running event loop, and belongs to it.
+    """
+
+    def __init__(self, reference: ReferenceConfig, dubbo: Any = None) -> None:
+        if not isinstance(reference, ReferenceConfig):
+            raise TypeError(f"expected a ReferenceConfig, got {reference!r}")
+        if not reference.service:
+            raise ValueError("ReferenceConfig.service is required")
+        application = reference.application or (
+            dubbo.application_config.name if dubbo is not None and dubbo.application_config else None
+        )
+        address = reference.address
+        if address is None:
+            raise ValueError(
+                f"{reference.service}: no host to call; give host and port "
+                "(tri://host:port/service) or create the client from a Dubbo bootstrap with a registry"
+            )
+        self.reference = reference
+        self._address = address
+        self._channel: Optional[grpc.aio.Channel] = None
+        self._headers = consumer_headers(reference.version, reference.group, application)
+        self._compression = compression_of(reference.compression)
+        self._path_prefix = f"/{reference.service}/"
+
+    @property
+    def channel(self) -> grpc.aio.Channel:
+        """The grpc.aio channel, made on first use inside the running loop."""
+        if self._channel is None:
+            self._channel = open_channel(self.reference, self._address, _AIO_CHANNEL_OPTIONS, grpc.aio)
+        return self._channel
+
+    def _path(self, method_name: str) -> str:
+        if not method_name or "/" in method_name:
+            raise ValueError(f"bad method name {method_name!r}")
+        return self._path_prefix + method_name
+
+    def _multicallable(self, kind: str, path: str, serialize, deserialize) -> Any:
+        def make() -> Any:
+            return getattr(self.channel, kind)(path, serialize, deserialize)
+
+        return make() if self._channel is not None else Unbound(make)
+
+    def unary(
+        self,
+        method_name: str,
+        request_serializer: Optional[Serializer] = None,
+        response_deserializer: Optional[Deserializer] = None,
+    ) -> UnaryCallable:
+        """``await call(*args) -> response``. Unary calls default to a 3000 ms deadline, as in Java."""
+        timeout_ms = self.reference.timeout
+        rpc = self._multicallable("unary_unary", self._path(method_name), None, response_deserializer)
+        timeout = _seconds(DEFAULT_UNARY_TIMEOUT_MS if timeout_ms is None else timeout_ms)
+        return UnaryCallable(rpc, request_serializer, self._headers, timeout, self._compression)
+
+    def client_stream(
+        self,
+        method_name: str,
+        request_serializer: Optional[Serializer] = None,
+        response_deserializer: Optional[Deserializer] = None,
+    ) -> ClientStreamCallable:
+        """``await call(iterable)``, or ``call()`` then ``write``/``done_writing``, for the one response."""
+        rpc = self._multicallable("stream_unary", self._path(method_name), request_serializer, response_deserializer)
+        return ClientStreamCallable(rpc, None, self._headers, None, self._compression)
+
+    def server_stream(
+        self,
+        method_name: str,
+        request_serializer: Optional[Serializer] = None,
+        response_deserializer: Optional[Deserializer] = None,
+    ) -> ServerStreamCallable:
+        """``call(request)`` → a stream of responses to ``async for``."""
+        rpc = self._multicallable("unary_stream", self._path(method_name), None, response_deserializer)
+        return ServerStreamCallable(rpc, request_serializer, self._headers, None, self._compression)
+
+    def bidi_stream(
+        self,
+        method_name: str,
+        request_serializer: Optional[Serializer] = None,
+        response_deserializer: Optional[Deserializer] = None,
+    ) -> BidiStreamCallable:
+        """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; read the responses."""
+        rpc = self._multicallable("stream_stream", self._path(method_name), request_serializer, response_deserializer)
+        return BidiStreamCallable(rpc, None, self._headers, None, self._compression)
+
+    bi_stream = bidi_stream
+
+    async def close(self, grace: Optional[float] = None) -> None:
+        """Close the channel; calls still running after ``grace`` seconds are cancelled."""
+        if self._channel is not None:
+            await self._channel.close(grace)
+
+    async def __aenter__(self) -> "Client":
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()

@@ -1,0 +1,254 @@
+"""Running handlers on grpc.aio: async handlers natively, sync ones on the server's thread pool.
+
+Async handlers (``async def`` or async generators) take Apache's shapes: unary
+``fn(request)``, client stream ``fn(stream)`` with ``async for`` over the requests,
+server stream and bidi ``fn(stream)`` that yield responses or ``await stream.write()``.
+A sync handler keeps the sync server's adapters (dubbo/_server_calls.py) and runs on a
+worker thread, talking to the call through the loop, so it never blocks the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from concurrent.futures import Executor
+from typing import Any, Awaitable, Callable, Iterator, List, Optional
+
+import grpc
+
+from .._async_handlers import is_async
+from .._errors import RpcError
+from .._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMethodHandler
+from .._server_calls import grpc_method_handler
+from ._stream import AsyncServerStream
+
+__all__ = ["aio_method_handler", "first_then_eof", "respond", "unimplemented"]
+
+_log = logging.getLogger("dubbo.server")
+
+_EOF = grpc.aio.EOF
+
+
+def status_of(error: BaseException, method: str) -> tuple:
+    """The (code, details) a handler's exception ends its call with; unexpected ones are logged."""
+    if isinstance(error, RpcError):
+        return error.code, error.message
+    _log.error("%s failed", method, exc_info=error)
+    return grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}"
+
+
+async def _fail(context: Any, error: BaseException, method: str) -> None:
+    """End the call with the status ``error`` stands for; never returns."""
+    if isinstance(error, grpc.aio.AbortError):  # the handler called context.abort() itself
+        raise error
+    code, details = status_of(error, method)
+    await context.abort(code, details)
+
+
+async def respond(fn: Callable[[Any], Any], stream: AsyncServerStream, write: Callable[[Any], Awaitable[None]]) -> None:
+    """Run a streaming async handler: yielded, returned (sync or async iterable) or written responses."""
+    if inspect.isasyncgenfunction(fn) or inspect.isasyncgenfunction(getattr(type(fn), "__call__", None)):
+        async for response in fn(stream):
+            await write(response)
+        return
+    result = await fn(stream)
+    if result is None:
+        return
+    if hasattr(result, "__aiter__"):
+        async for response in result:
+            await write(response)
+    else:
+        for response in result:
+            await write(response)
+
+
+def first_then_eof(request: Any) -> Callable[[], Awaitable[Any]]:
+    box: List[Any] = [request]
+
+    async def read() -> Any:
+        return box.pop() if box else _EOF
+
+    return read
+
+
+def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHandler:
+    fn = handler.method
+    method = f"/{service}/{handler.method_name}"
+    deserialize = handler.request_deserializer
+    serialize = handler.response_serializer
+    kind = handler.kind
+
+    if kind == UNARY:
+
+        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                return await fn(request)
+            except Exception as error:
+                await _fail(context, error, method)
+
+        return grpc.unary_unary_rpc_method_handler(unary, deserialize, serialize)
+
+    if kind == CLIENT_STREAM:
+
+        async def client_stream(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                return await fn(AsyncServerStream(context.read, context.write))
+            except Exception as error:
+                await _fail(context, error, method)
+
+        return grpc.stream_unary_rpc_method_handler(client_stream, deserialize, serialize)
+
+    if kind == SERVER_STREAM:
+
+        async def server_stream(request: Any, context: grpc.aio.ServicerContext) -> None:
+            try:
+                await respond(fn, AsyncServerStream(first_then_eof(request), context.write), context.write)
+            except Exception as error:
+                await _fail(context, error, method)
+
+        return grpc.unary_stream_rpc_method_handler(server_stream, deserialize, serialize)
+
+    if kind == BIDI_STREAM:
+
+        async def bidi_stream(requests: Any, context: grpc.aio.ServicerContext) -> None:
+            try:
+                await respond(fn, AsyncServerStream(context.read, context.write), context.write)
+            except Exception as error:
+                await _fail(context, error, method)
+
+        return grpc.stream_stream_rpc_method_handler(bidi_stream, deserialize, serialize)
+
+    raise ValueError(f"unknown handler kind {kind!r} for {method}")
+
+
+class _SyncContext:
+    """The aio servicer context as a sync handler on a worker thread expects it (grpc.ServicerContext)."""
+
+    def __init__(self, context: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._context = context
+        self._loop = loop
+        self._active = True
+        self._callbacks: List[Callable[[], None]] = []
+
+    def __getattr__(self, name: str) -> Any:  # invocation_metadata, time_remaining, set_trailing_metadata...
+        return getattr(self._context, name)
+
+    def _run(self, coroutine: Awaitable[Any]) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    def abort(self, code: grpc.StatusCode, details: str = "") -> None:
+        self._run(self._context.abort(code, details))
+
+    def abort_with_status(self, status: Any) -> None:
+        self._run(self._context.abort(status.code, status.details, tuple(status.trailing_metadata or ())))
+
+    def send_initial_metadata(self, metadata: Any) -> None:
+        self._run(self._context.send_initial_metadata(metadata))
+
+    def is_active(self) -> bool:
+        return self._active
+
+    def add_callback(self, callback: Callable[[], None]) -> bool:
+        self._callbacks.append(callback)
+        return True
+
+    def _end(self) -> None:
+        self._active = False
+        for callback in self._callbacks:
+            try:
+                callback()
+            except Exception:
+                _log.exception("call-end callback failed")
+
+
+class _Requests:
+    """The requests of an aio call as the sync iterator a sync handler reads (one loop hop each)."""
+
+    __slots__ = ("_context", "_loop")
+
+    def __init__(self, context: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._context = context
+        self._loop = loop
+
+    def __iter__(self) -> "_Requests":
+        return self
+
+    def __next__(self) -> Any:
+        message = asyncio.run_coroutine_threadsafe(self._context.read(), self._loop).result()
+        if message is _EOF:
+            raise StopIteration
+        return message
+
+
+def _sync_handler(service: str, handler: RpcMethodHandler, executor: Executor) -> grpc.RpcMethodHandler:
+    """A sync handler on the aio server: the sync adapter's behavior, run on ``executor``."""
+    sync = grpc_method_handler(service, handler)
+    deserialize = handler.request_deserializer
+    serialize = handler.response_serializer
+
+    async def call(behavior: Callable[..., Any], request: Any, context: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        sync_context = _SyncContext(context, loop)
+        try:
+            return await loop.run_in_executor(executor, behavior, request, sync_context)
+        finally:
+            sync_context._end()
+
+    def pump(responses: Iterator[Any], context: Any, loop: asyncio.AbstractEventLoop) -> None:
+        for response in responses:  # on the worker thread: each write waits for the network
+            asyncio.run_coroutine_threadsafe(context.write(response), loop).result()
+
+    async def stream(behavior: Callable[..., Any], request: Any, context: Any) -> None:
+        loop = asyncio.get_running_loop()
+        sync_context = _SyncContext(context, loop)
+        try:
+            responses = behavior(request, sync_context)  # a generator: nothing runs yet
+            await loop.run_in_executor(executor, pump, responses, context, loop)
+        finally:
+            sync_context._end()
+
+    kind = handler.kind
+    if kind == UNARY:
+
+        async def unary(request: Any, context: Any) -> Any:
+            return await call(sync.unary_unary, request, context)
+
+        return grpc.unary_unary_rpc_method_handler(unary, deserialize, serialize)
+
+    if kind == CLIENT_STREAM:
+
+        async def client_stream(requests: Any, context: Any) -> Any:
+            return await call(sync.stream_unary, _Requests(context, asyncio.get_running_loop()), context)
+
+        return grpc.stream_unary_rpc_method_handler(client_stream, deserialize, serialize)
+
+    if kind == SERVER_STREAM:
+
+        async def server_stream(request: Any, context: Any) -> None:
+            await stream(sync.unary_stream, request, context)
+
+        return grpc.unary_stream_rpc_method_handler(server_stream, deserialize, serialize)
+
+    async def bidi_stream(requests: Any, context: Any) -> None:
+        await stream(sync.stream_stream, _Requests(context, asyncio.get_running_loop()), context)
+
+    return grpc.stream_stream_rpc_method_handler(bidi_stream, deserialize, serialize)
+
+
+def aio_method_handler(service: str, handler: RpcMethodHandler, executor: Optional[Executor] = None) -> grpc.RpcMethodHandler:
+    """The grpc.aio method handler for ``handler``: native if async, else run on ``executor``."""
+    if is_async(handler.method):
+        return _async_handler(service, handler)
+    if executor is None:
+        raise ValueError(f"/{service}/{handler.method_name} is a sync handler: the aio server needs a thread pool for it")
+    return _sync_handler(service, handler, executor)
+
+
+def unimplemented(message: str) -> grpc.RpcMethodHandler:
+    """A handler that answers any call with UNIMPLEMENTED and ``message`` (for the router's misses)."""
+
+    async def abort(requests: Any, context: grpc.aio.ServicerContext) -> None:
+        await context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
+
+    return grpc.stream_stream_rpc_method_handler(abort)

@@ -1,0 +1,115 @@
+"""Reading a stream of messages under asyncio: ``async for``, or ``await read(timeout)``.
+
+The same contract as the sync ``ReadStream``: ``read()`` returns the next message or
+``dubbo.EOF``; ``read(timeout)`` returns ``None`` when nothing arrived in time, and the
+message it was waiting for is kept for the next read (it is never lost, and the call is
+not cancelled). A stream that ends with an error raises it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, Optional
+
+import grpc
+from grpc.aio import EOF as _GRPC_EOF
+
+from .._errors import RpcError
+from .._stream import EOF
+
+__all__ = ["AsyncReadStream", "AsyncServerStream"]
+
+
+class AsyncReadStream:
+    """Messages from the peer, in order, pulled with ``read`` (a coroutine giving a message or grpc's EOF)."""
+
+    __slots__ = ("_read", "_pending", "_ended", "_error")
+
+    def __init__(self, read: Callable[[], Awaitable[Any]]) -> None:
+        self._read = read
+        self._pending: Optional[asyncio.Future] = None
+        self._ended = False
+        self._error: Optional[BaseException] = None
+
+    def __aiter__(self) -> "AsyncReadStream":
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._pending is None and self._error is None and not self._ended:
+            try:  # the fast path: one await on grpcio per message
+                message = await self._read()
+            except grpc.RpcError as error:
+                raise self._failed(error) from None
+            if message is _GRPC_EOF:
+                self._ended = True
+                raise StopAsyncIteration
+            return message
+        message = await self.read()
+        if message is EOF:
+            raise StopAsyncIteration
+        return message
+
+    async def read(self, timeout: Optional[float] = None) -> Any:
+        """The next message, ``EOF`` at the end, or ``None`` if ``timeout`` seconds passed."""
+        if self._error is not None:
+            raise self._error
+        if self._ended:
+            return EOF
+        pending = self._pending
+        if pending is None:
+            if timeout is None:
+                try:
+                    message = await self._read()
+                except grpc.RpcError as error:
+                    raise self._failed(error) from None
+                if message is _GRPC_EOF:
+                    self._ended = True
+                    return EOF
+                return message
+            # A read that may time out runs as a task, so giving up waiting leaves it running.
+            pending = self._pending = asyncio.ensure_future(self._read())
+        try:
+            done, _ = await asyncio.wait((pending,), timeout=timeout)
+        except asyncio.CancelledError:  # the caller's task was cancelled: so is the read (and the call)
+            pending.cancel()
+            self._pending = None
+            raise
+        if not done:
+            return None
+        self._pending = None
+        try:
+            message = pending.result()
+        except grpc.RpcError as error:
+            raise self._failed(error) from None
+        if message is _GRPC_EOF:
+            self._ended = True
+            return EOF
+        return message
+
+    def _failed(self, error: grpc.RpcError) -> RpcError:
+        self._error = RpcError.from_grpc(error)
+        return self._error
+
+
+class AsyncServerStream(AsyncReadStream):
+    """What an async streaming handler gets: the requests to read, ``await write()``, ``await done_writing()``.
+
+    An async generator handler yields instead of writing.
+    """
+
+    __slots__ = ("_write", "_closed")
+
+    def __init__(self, read: Callable[[], Awaitable[Any]], write: Callable[[Any], Awaitable[None]]) -> None:
+        super().__init__(read)
+        self._write = write
+        self._closed = False
+
+    async def write(self, message: Any) -> None:
+        """Send one response now."""
+        if self._closed:
+            raise RpcError(grpc.StatusCode.CANCELLED, "the response stream is already closed")
+        await self._write(message)
+
+    async def done_writing(self) -> None:
+        """No more responses: the call completes with OK when the handler returns."""
+        self._closed = True
