@@ -6,8 +6,9 @@
 """
 
 from ._bootstrap import Dubbo
-from ._callables import ResponseStream, SingleResponse
+from ._callables import CallResult, ResponseStream, SingleResponse
 from ._client import Client
+from ._context import ServerContext, server_context
 from ._config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
 from ._errors import RpcError
 from ._handlers import RpcMethodHandler, RpcServiceHandler
@@ -19,6 +20,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ApplicationConfig",
+    "CallResult",
     "Client",
     "Dubbo",
     "EOF",
@@ -29,7 +31,9 @@ __all__ = [
     "RpcMethodHandler",
     "RpcServiceHandler",
     "Server",
+    "ServerContext",
     "ServerStream",
     "ServiceConfig",
     "SingleResponse",
+    "server_context",
 ]

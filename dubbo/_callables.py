@@ -1,22 +1,32 @@
 """The four call shapes a client offers, each a small callable over one grpcio multicallable.
 
-Everything a call needs (method path, serializer, Triple headers, deadline) is fixed
-when the callable is made; ``__call__`` only serializes, calls grpcio and translates
-errors. ``with_options`` makes a copy with a per-call timeout, attachments,
-compression or wait-for-ready, without touching the serializer's arguments.
+Everything a call needs (method path, serializer, Triple headers, attachments,
+deadline) is fixed when the callable is made; ``__call__`` only serializes, calls
+grpcio and translates errors. ``with_options`` makes a copy with a per-call timeout,
+attachments, compression or wait-for-ready, without touching the serializer's
+arguments. Inside a handler, a call inherits what is left of the handler's deadline.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Tuple
 
 import grpc
 
+from ._context import current_call, remaining_deadline
 from ._errors import RpcError
+from ._metadata import decode_attachments, encode_attachments
 from ._stream import EOF, ReadStream, RequestQueue
 
-__all__ = ["UnaryCallable", "ClientStreamCallable", "ServerStreamCallable", "BidiStreamCallable"]
+__all__ = [
+    "UnaryCallable",
+    "ClientStreamCallable",
+    "ServerStreamCallable",
+    "BidiStreamCallable",
+    "ResponseStream",
+    "SingleResponse",
+]
 
 _UNSET: Any = object()
 
@@ -26,7 +36,6 @@ _COMPRESSION = {
     "none": grpc.Compression.NoCompression,
     "gzip": grpc.Compression.Gzip,
 }
-
 
 # grpcio's stream-unary ``future()`` drops its ``compression=`` (1.85), so client streams
 # send the request header grpcio itself turns ``compression=`` into.
@@ -44,25 +53,13 @@ def compression_of(name: Optional[str]) -> Optional[grpc.Compression]:
         raise ValueError(f"unsupported compression {name!r}: grpcio offers gzip (and identity)") from None
 
 
-def _attachment_metadata(attachments: Optional[Mapping[str, Any]]) -> Tuple[Tuple[str, Any], ...]:
-    if not attachments:
-        return ()
-    pairs = []
-    for key, value in attachments.items():
-        if value is None:
-            continue
-        key = key.lower()
-        if isinstance(value, (bytes, bytearray)):
-            pairs.append((key if key.endswith("-bin") else key + "-bin", bytes(value)))
-        else:
-            pairs.append((key, str(value)))
-    return tuple(pairs)
-
-
 class _Callable:
     """What all four shapes share: the multicallable and the per-call options."""
 
-    __slots__ = ("_rpc", "_serialize", "_headers", "_timeout", "_metadata", "_compression", "_wait_for_ready")
+    __slots__ = (
+        "_rpc", "_serialize", "_headers", "_attachments", "_timeout", "_metadata",
+        "_compression", "_wait_for_ready", "_inherit_deadline",
+    )
 
     def __init__(
         self,
@@ -75,10 +72,15 @@ class _Callable:
         self._rpc = rpc
         self._serialize = serialize
         self._headers = headers
+        self._attachments: Tuple[Tuple[str, Any], ...] = ()
         self._timeout = timeout
-        self._metadata = headers or None
         self._compression = compression
         self._wait_for_ready: Optional[bool] = None
+        self._inherit_deadline = True
+        self._metadata = self._build_metadata()
+
+    def _build_metadata(self) -> Optional[Tuple[Tuple[str, Any], ...]]:
+        return (self._headers + self._attachments) or None
 
     def with_options(
         self,
@@ -87,22 +89,27 @@ class _Callable:
         attachments: Optional[Mapping[str, Any]] = None,
         compression: Optional[str] = _UNSET,
         wait_for_ready: Optional[bool] = None,
+        inherit_deadline: Optional[bool] = None,
     ):
         """A copy of this callable with per-call settings.
 
-        ``timeout`` is in seconds (``None``: no deadline); ``attachments`` are sent as
-        request headers (bytes values under ``key-bin``); ``compression`` is ``"gzip"``
-        or ``"identity"``.
+        ``timeout`` is in seconds (``None``: no deadline of its own); ``attachments``
+        are sent as request headers (bytes values under ``key-bin``); ``compression`` is
+        ``"gzip"`` or ``"identity"``; ``inherit_deadline=False`` stops a call made
+        inside a handler from taking on the handler's remaining deadline.
         """
         other = copy.copy(self)
         if timeout is not _UNSET:
             other._timeout = timeout
         if attachments:
-            other._metadata = self._headers + _attachment_metadata(attachments)
+            other._attachments = encode_attachments(attachments)
         if compression is not _UNSET:
             other._compression = compression_of(compression)
         if wait_for_ready is not None:
             other._wait_for_ready = wait_for_ready
+        if inherit_deadline is not None:
+            other._inherit_deadline = inherit_deadline
+        other._metadata = other._build_metadata()
         return other
 
     def __copy__(self):
@@ -110,6 +117,15 @@ class _Callable:
         for name in _Callable.__slots__:
             setattr(other, name, getattr(self, name))
         return other
+
+    def _deadline(self) -> Optional[float]:
+        """This call's timeout: its own, or less if the handler it runs in has less time left."""
+        if current_call.get() is None or not self._inherit_deadline:
+            return self._timeout
+        remaining = remaining_deadline()
+        if remaining is None or (self._timeout is not None and self._timeout <= remaining):
+            return self._timeout
+        return remaining
 
 
 class UnaryCallable(_Callable):
@@ -122,13 +138,41 @@ class UnaryCallable(_Callable):
         try:
             return self._rpc(
                 request,
-                timeout=self._timeout,
+                timeout=self._deadline(),
                 metadata=self._metadata,
                 wait_for_ready=self._wait_for_ready,
                 compression=self._compression,
             )
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
+
+    def with_call(self, *args: Any, **kwargs: Any) -> Tuple[Any, "CallResult"]:
+        """``(response, result)``: the response and the server's headers and trailers."""
+        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        try:
+            response, call = self._rpc.with_call(
+                request,
+                timeout=self._deadline(),
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        except grpc.RpcError as error:
+            raise RpcError.from_grpc(error) from None
+        return response, CallResult(call)
+
+    def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
+        """Start the call without waiting: ``read(timeout)``/``result()`` it, or ``cancel()`` it."""
+        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        return SingleResponse(
+            self._rpc.future(
+                request,
+                timeout=self._deadline(),
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        )
 
 
 class ServerStreamCallable(_Callable):
@@ -140,7 +184,7 @@ class ServerStreamCallable(_Callable):
         request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
         call = self._rpc(
             request,
-            timeout=self._timeout,
+            timeout=self._deadline(),
             metadata=self._metadata,
             wait_for_ready=self._wait_for_ready,
             compression=self._compression,
@@ -161,18 +205,21 @@ class ClientStreamCallable(_Callable):
 
     __slots__ = ()
 
+    def _build_metadata(self) -> Optional[Tuple[Tuple[str, Any], ...]]:
+        metadata = self._headers + self._attachments
+        if self._compression is not None:
+            metadata += (_COMPRESSION_HEADER[self._compression],)
+        return metadata or None
+
     def __call__(self, requests: Optional[Iterable[Any]] = None) -> "SingleResponse":
         writer = None
         if _no_requests_given(requests):
             writer = RequestQueue()
             requests = writer
-        metadata = self._metadata
-        if self._compression is not None:
-            metadata = (metadata or ()) + (_COMPRESSION_HEADER[self._compression],)
         future = self._rpc.future(
             iter(requests),
-            timeout=self._timeout,
-            metadata=metadata,
+            timeout=self._deadline(),
+            metadata=self._metadata,
             wait_for_ready=self._wait_for_ready,
         )
         if writer is not None:
@@ -192,7 +239,7 @@ class BidiStreamCallable(_Callable):
             requests = writer
         call = self._rpc(
             iter(requests),
-            timeout=self._timeout,
+            timeout=self._deadline(),
             metadata=self._metadata,
             wait_for_ready=self._wait_for_ready,
             compression=self._compression,
@@ -207,6 +254,39 @@ def _translated(call: Iterator[Any]) -> Iterator[Any]:
         yield from call
     except grpc.RpcError as error:
         raise RpcError.from_grpc(error) from None
+
+
+class _ServerMetadata:
+    """Reading what the server sent besides messages, from ``self._call``."""
+
+    __slots__ = ()
+
+    def initial_metadata(self) -> Sequence[Tuple[str, Any]]:
+        """The raw response headers (waits for them)."""
+        return self._call.initial_metadata()
+
+    def trailing_metadata(self) -> Sequence[Tuple[str, Any]]:
+        """The raw trailers (waits for the end of the call)."""
+        return self._call.trailing_metadata()
+
+    @property
+    def headers(self) -> Dict[str, Any]:
+        """Response headers as attachments (waits for them)."""
+        return decode_attachments(self._call.initial_metadata())
+
+    @property
+    def trailers(self) -> Dict[str, Any]:
+        """Trailers as attachments: where Java puts the server's attachments (waits for the end)."""
+        return decode_attachments(self._call.trailing_metadata())
+
+
+class CallResult(_ServerMetadata):
+    """What the server sent besides the response: headers and trailers, as attachments."""
+
+    __slots__ = ("_call",)
+
+    def __init__(self, call: Any) -> None:
+        self._call = call
 
 
 class _Writable:
@@ -225,17 +305,17 @@ class _Writable:
         self._writer.done_writing()
 
 
-class ResponseStream(ReadStream, _Writable):
+class ResponseStream(ReadStream, _Writable, _ServerMetadata):
     """The server's messages: iterate, or ``read(timeout)`` → message / ``None`` / ``EOF``.
 
-    Also the call itself: ``cancel()``, ``initial_metadata()``, ``trailing_metadata()``,
-    and for calls made without requests, ``write()`` / ``done_writing()``.
+    Also the call itself: ``cancel()``, ``headers`` / ``trailers``, and for calls made
+    without requests, ``write()`` / ``done_writing()``.
     """
 
     __slots__ = ("_call", "_writer")
 
     def __init__(self, call: Any, writer: Optional[RequestQueue] = None) -> None:
-        super().__init__(_translated(call))
+        ReadStream.__init__(self, _translated(call))
         self._call = call
         self._writer = writer
 
@@ -243,20 +323,14 @@ class ResponseStream(ReadStream, _Writable):
         """Cancel the call; the server's handler sees it, reads here raise CANCELLED."""
         return self._call.cancel()
 
-    def initial_metadata(self) -> Sequence[Tuple[str, Any]]:
-        return self._call.initial_metadata()
 
-    def trailing_metadata(self) -> Sequence[Tuple[str, Any]]:
-        return self._call.trailing_metadata()
+class SingleResponse(_Writable, _ServerMetadata):
+    """The one response of a call: ``read(timeout)``, then ``EOF``; or ``result()``."""
 
-
-class SingleResponse(_Writable):
-    """The one response of a client-streaming call: ``read(timeout)``, then ``EOF``."""
-
-    __slots__ = ("_future", "_writer", "_taken")
+    __slots__ = ("_call", "_writer", "_taken")
 
     def __init__(self, future: Any, writer: Optional[RequestQueue] = None) -> None:
-        self._future = future
+        self._call = future
         self._writer = writer
         self._taken = False
 
@@ -265,7 +339,7 @@ class SingleResponse(_Writable):
         if self._taken:
             return EOF
         try:
-            response = self._future.result(timeout)
+            response = self._call.result(timeout)
         except grpc.FutureTimeoutError:
             return None
         except grpc.RpcError as error:
@@ -276,7 +350,7 @@ class SingleResponse(_Writable):
     def result(self, timeout: Optional[float] = None) -> Any:
         """The response, waiting for it (``read`` without the ``EOF`` bookkeeping)."""
         try:
-            return self._future.result(timeout)
+            return self._call.result(timeout)
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
 
@@ -284,10 +358,5 @@ class SingleResponse(_Writable):
         yield self.result()
 
     def cancel(self) -> bool:
-        return self._future.cancel()
-
-    def initial_metadata(self) -> Sequence[Tuple[str, Any]]:
-        return self._future.initial_metadata()
-
-    def trailing_metadata(self) -> Sequence[Tuple[str, Any]]:
-        return self._future.trailing_metadata()
+        """Cancel the call; the handler sees it, ``read`` raises CANCELLED."""
+        return self._call.cancel()

@@ -77,6 +77,8 @@ class ReferenceConfig:
     cluster: Optional[str] = None
     compression: Optional[str] = None
     parameters: Dict[str, str] = field(default_factory=dict)
+    # Sent as request headers on every call (Dubbo's attachments); see ``with_options`` for per call.
+    attachments: Dict[str, Any] = field(default_factory=dict)
     # Transport (see dubbo/_transport.py): sizes in bytes, None for grpcio's defaults
     # (receive 4 MiB, send unlimited); TLS when ``tls`` is set.
     max_send_message_size: Optional[int] = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import grpc
 
@@ -11,6 +11,7 @@ __all__ = ["RpcError"]
 Metadata = Sequence[Tuple[str, Any]]
 
 _TRI_EXCEPTION_CODE = "tri-exception-code"
+_STATUS_DETAILS = "grpc-status-details-bin"
 
 
 class RpcError(grpc.RpcError):
@@ -18,7 +19,9 @@ class RpcError(grpc.RpcError):
 
     Raised on the client for every failed call; raised in a handler it ends the call
     with ``code`` and ``message``. It is a ``grpc.RpcError``, so code that already
-    catches grpcio's errors keeps working.
+    catches grpcio's errors keeps working. ``details`` are protobuf messages sent as
+    rich error details (``grpc-status-details-bin``, a ``google.rpc.Status``); on the
+    client they arrive as ``google.protobuf.Any`` values to ``Unpack``.
     """
 
     def __init__(
@@ -29,6 +32,7 @@ class RpcError(grpc.RpcError):
         exception_code: Optional[int] = None,
         initial_metadata: Metadata = (),
         trailing_metadata: Metadata = (),
+        details: Optional[Sequence[Any]] = None,
     ) -> None:
         super().__init__(f"{code.name}: {message}" if message else code.name)
         self.code = code
@@ -36,6 +40,7 @@ class RpcError(grpc.RpcError):
         self.exception_code = exception_code
         self.initial_metadata = tuple(initial_metadata or ())
         self.trailing_metadata = tuple(trailing_metadata or ())
+        self.details: List[Any] = list(details or ())
 
     @classmethod
     def from_grpc(cls, error: grpc.RpcError) -> "RpcError":
@@ -55,7 +60,25 @@ class RpcError(grpc.RpcError):
             exception_code=_exception_code(initial) or _exception_code(trailing),
             initial_metadata=initial,
             trailing_metadata=trailing,
+            details=_status_details(trailing),
         )
+
+    def to_status(self) -> grpc.Status:
+        """This error as a ``grpc.Status`` carrying a ``google.rpc.Status`` with the details."""
+        from google.protobuf import any_pb2
+        from google.rpc import status_pb2
+        from grpc_status import rpc_status
+
+        packed = []
+        for detail in self.details:
+            if isinstance(detail, any_pb2.Any):
+                packed.append(detail)
+            else:
+                wrapper = any_pb2.Any()
+                wrapper.Pack(detail)
+                packed.append(wrapper)
+        status = status_pb2.Status(code=self.code.value[0], message=self.message, details=packed)
+        return rpc_status.to_status(status)
 
     def __reduce__(self):  # keep the error picklable across process pools
         return (_rebuild, (self.code, self.message, self.exception_code))
@@ -63,6 +86,21 @@ class RpcError(grpc.RpcError):
 
 def _rebuild(code: grpc.StatusCode, message: str, exception_code: Optional[int]) -> RpcError:
     return RpcError(code, message, exception_code=exception_code)
+
+
+def _status_details(trailing: Metadata) -> List[Any]:
+    """The ``Any`` details of a ``grpc-status-details-bin`` trailer; empty when absent or unreadable."""
+    for key, value in trailing:
+        if key == _STATUS_DETAILS:
+            try:
+                from google.rpc import status_pb2
+            except ImportError:  # googleapis-common-protos is not installed: keep the raw trailer only
+                return []
+            try:
+                return list(status_pb2.Status.FromString(value).details)
+            except Exception:
+                return []
+    return []
 
 
 def _exception_code(metadata: Metadata) -> Optional[int]:

@@ -161,5 +161,5 @@ def test_unary_calls_carry_javas_default_deadline(connect):
         connect(f"tri://127.0.0.1:{dport}/demo.D?timeout=0").unary("m")(b"")
     finally:
         server.stop(0)
-    assert 2.0 < seen[0] <= 3.0
+    assert 2.0 < seen[0] <= 3.1  # grpc-timeout is rounded up to its unit
     assert seen[1] > 10**9  # grpcio's 'no deadline'

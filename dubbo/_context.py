@@ -1,0 +1,99 @@
+"""The call a handler is serving: ``dubbo.server_context()``.
+
+Apache's handler shapes take no context argument, so, like Java's ``RpcContext``, the
+current call is found through a context variable that the server sets for each call.
+The same variable lets a client called from inside a handler inherit the call's
+remaining deadline.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any, Callable, Dict, Mapping, Optional
+
+import grpc
+
+from ._errors import RpcError
+from ._metadata import decode_attachments, encode_attachments
+
+__all__ = ["ServerContext", "server_context", "current_call", "remaining_deadline"]
+
+# The grpc.ServicerContext of the call being served on this thread, if any.
+current_call: contextvars.ContextVar[Optional[grpc.ServicerContext]] = contextvars.ContextVar(
+    "dubbo_current_call", default=None
+)
+
+_NO_DEADLINE = 1e9  # grpcio reports "no deadline" as a huge number of seconds
+
+
+def remaining_deadline() -> Optional[float]:
+    """Seconds left for the call being served here, or ``None`` outside a call or without deadline."""
+    context = current_call.get()
+    if context is None:
+        return None
+    remaining = context.time_remaining()
+    if remaining is None or remaining > _NO_DEADLINE:
+        return None
+    return max(remaining, 0.0)
+
+
+class ServerContext:
+    """What a handler may know and do about its call: attachments, peer, deadline, cancellation,
+    response headers and trailers, and ending the call with a status."""
+
+    __slots__ = ("_grpc", "_attachments")
+
+    def __init__(self, context: grpc.ServicerContext) -> None:
+        self._grpc = context
+        self._attachments: Optional[Dict[str, Any]] = None
+
+    @property
+    def attachments(self) -> Dict[str, Any]:
+        """The caller's attachments (request headers), original key spelling restored."""
+        if self._attachments is None:
+            self._attachments = decode_attachments(self._grpc.invocation_metadata())
+        return self._attachments
+
+    @property
+    def peer(self) -> str:
+        """The caller's address, e.g. ``ipv4:127.0.0.1:53412``."""
+        return self._grpc.peer()
+
+    def time_remaining(self) -> Optional[float]:
+        """Seconds until the caller's deadline, or ``None`` if it set none."""
+        remaining = self._grpc.time_remaining()
+        return None if remaining is None or remaining > _NO_DEADLINE else max(remaining, 0.0)
+
+    def is_active(self) -> bool:
+        """False once the call is over: cancelled by the caller, past its deadline, or completed."""
+        return self._grpc.is_active()
+
+    def add_callback(self, callback: Callable[[], None]) -> bool:
+        """Run ``callback`` when the call ends, however it ends (cancellation included)."""
+        return self._grpc.add_callback(callback)
+
+    def set_response_headers(self, attachments: Mapping[str, Any]) -> None:
+        """Send response headers now (before the first response message)."""
+        self._grpc.send_initial_metadata(encode_attachments(attachments))
+
+    def set_trailers(self, attachments: Mapping[str, Any]) -> None:
+        """Attachments for the response trailers, where Java sends server attachments."""
+        self._grpc.set_trailing_metadata(encode_attachments(attachments))
+
+    def set_compression(self, name: str) -> None:
+        """Compress this call's responses (``"gzip"``)."""
+        from ._callables import compression_of
+
+        self._grpc.set_compression(compression_of(name))
+
+    def abort(self, code: grpc.StatusCode, message: str = "", details: Any = None) -> None:
+        """End the call with ``code`` and ``message``; never returns."""
+        raise RpcError(code, message, details=details)
+
+
+def server_context() -> ServerContext:
+    """The context of the call being served; a ``LookupError`` outside a handler."""
+    context = current_call.get()
+    if context is None:
+        raise LookupError("server_context() is only available inside a handler while it serves a call")
+    return ServerContext(context)
