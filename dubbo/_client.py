@@ -15,6 +15,7 @@ from ._callables import (
     compression_of,
 )
 from ._config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
+from ._metadata import encode_attachments
 from ._transport import open_channel
 from ._triple import consumer_headers
 
@@ -51,14 +52,23 @@ class Client:
             dubbo.application_config.name if dubbo is not None and dubbo.application_config else None
         )
         address = reference.address
-        if address is None:
+        registry = getattr(dubbo, "registry_config", None)
+        if address is None and registry is None:
             raise ValueError(
                 f"{reference.service}: no host to call; give host and port "
                 "(tri://host:port/service) or create the client from a Dubbo bootstrap with a registry"
             )
         self.reference = reference
-        self._channel = open_channel(reference, address, _CHANNEL_OPTIONS)
-        self._headers = consumer_headers(reference.version, reference.group, application)
+        if address is None:
+            from ._cluster import ClusterChannel  # kazoo is needed only when a registry is used
+
+            # Channel-shaped: its multicallables pick a provider per call (dubbo/_cluster.py).
+            self._channel = ClusterChannel(reference, registry, application)
+        else:
+            self._channel = open_channel(reference, address, _CHANNEL_OPTIONS)
+        self._headers = consumer_headers(reference.version, reference.group, application) + encode_attachments(
+            reference.attachments
+        )
         self._compression = compression_of(reference.compression)
         self._path_prefix = f"/{reference.service}/"
 
