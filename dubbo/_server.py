@@ -75,6 +75,10 @@ class Server:
         if not self._started:
             self._grpc.start()
             self._started = True
+            if getattr(self.dubbo, "registry_config", None) is not None:
+                from ._exporter import Exporter  # kazoo is needed only when a registry is used
+
+                self._exporter = Exporter(self, self.dubbo)
         return self
 
     def stop(self, grace: Optional[float] = None) -> None:
@@ -82,6 +86,9 @@ class Server:
 
         Health reports NOT_SERVING from here on, so watchers move away first.
         """
+        exporter, self._exporter = getattr(self, "_exporter", None), None
+        if exporter is not None:
+            exporter.close()  # leave the registry before draining, so consumers move away first
         if self.health is not None:
             self.health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()

@@ -1,0 +1,134 @@
+"""The providers a reference can call right now, kept in step with the registry.
+
+Each provider is an ``Invoker``: its URL, the shared channel to its address, its grpc
+stubs (made once per method) and its call statistics. A provider that leaves is retired:
+its channel is let go once the calls running on it have finished, so unregistering a
+server never cuts the calls it is still serving.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ._channel_pool import acquire_channel, release_channel
+from ._loadbalance import CallStats
+from ._registry import ZooKeeperRegistry, configure
+from ._triple import SERVICE_GROUP, SERVICE_VERSION
+from ._url import URL
+
+__all__ = ["Invoker", "Directory"]
+
+class Invoker:
+    """One provider: where it is, how to call it, and how it is doing."""
+
+    def __init__(self, url: URL, reference: Any, stats: Optional[Dict[str, CallStats]] = None) -> None:
+        self.url = url
+        self.address = url.address
+        self.path = url.path or reference.service
+        self._reference = reference
+        self._channel = acquire_channel(reference, self.address)
+        self._stubs: Dict[Tuple, Any] = {}
+        self._stats: Dict[str, CallStats] = stats if stats is not None else {}
+        self._inflight = 0
+        self._retired = False
+        self._lock = threading.Lock()
+        # Triple headers naming the provider's own version and group (the provider's win, as in Java).
+        self.headers = tuple(
+            (name, value) for name, value in ((SERVICE_VERSION, url.get("version")), (SERVICE_GROUP, url.get("group"))) if value
+        )
+
+    def stub(self, kind: str, method: str, serializer: Any, deserializer: Any) -> Any:
+        """The grpc multicallable (``kind`` is a channel method name) for ``method``, made on first use."""
+        key = (kind, method, serializer, deserializer)
+        stub = self._stubs.get(key)
+        if stub is None:
+            factory = getattr(self._channel, kind)
+            stub = self._stubs[key] = factory(f"/{self.path}/{method}", serializer, deserializer)
+        return stub
+
+    def stats(self, method: str) -> CallStats:
+        stats = self._stats.get(method)
+        if stats is None:
+            stats = self._stats.setdefault(method, CallStats())
+        return stats
+
+    def begin(self, method: str) -> Optional[Tuple[CallStats, float]]:
+        """Count a call in; ``None`` if this provider has already gone (pick another)."""
+        with self._lock:
+            if self._channel is None:
+                return None
+            self._inflight += 1
+        stats = self.stats(method)
+        return stats, stats.begin()
+
+    def end(self, started: Tuple[CallStats, float], succeeded: bool) -> None:
+        started[0].end(started[1], succeeded)
+        with self._lock:
+            self._inflight -= 1
+            last = self._retired and self._inflight == 0
+        if last:
+            self._release()
+
+    def retire(self) -> None:
+        """Leave the directory; the channel goes when no call runs on it."""
+        with self._lock:
+            if self._retired:
+                return
+            self._retired = True
+            idle = self._inflight == 0
+        if idle:
+            self._release()
+
+    def _release(self) -> None:
+        with self._lock:
+            if self._channel is None:
+                return
+            self._channel = None
+        release_channel(self._reference, self.address)
+
+    def __repr__(self) -> str:
+        return f"Invoker({self.url})"
+
+
+class Directory:
+    """The invokers of one reference, replaced as a whole on every registry change."""
+
+    def __init__(self, registry: ZooKeeperRegistry, subscription_url: URL, reference: Any,
+                 on_change: Optional[Callable[[Sequence[Invoker]], None]] = None) -> None:
+        self._reference = reference
+        self._lock = threading.Lock()
+        self._closed = False
+        self.invokers: Tuple[Invoker, ...] = ()
+        self._on_change = on_change
+        self._subscription = registry.subscribe(subscription_url, self._update)
+
+    def _update(self, providers: List[URL], configurators: List[URL]) -> None:
+        providers = configure(providers, configurators)
+        with self._lock:
+            if self._closed:
+                return
+            current = {invoker.address: invoker for invoker in self.invokers}
+            fresh: Dict[str, Invoker] = {}
+            for url in providers:
+                if url.address in fresh:
+                    continue  # one invoker per address, as Java keys invokers by URL
+                old = current.get(url.address)
+                if old is not None and old.url == url:
+                    fresh[url.address] = old
+                else:
+                    fresh[url.address] = Invoker(url, self._reference, old._stats if old is not None else None)
+            gone = [i for i in current.values() if fresh.get(i.address) is not i]
+            self.invokers = tuple(fresh.values())
+        for invoker in gone:
+            invoker.retire()
+        if self._on_change is not None:
+            self._on_change(self.invokers)
+
+    def close(self) -> None:
+        self._subscription.close()
+        with self._lock:
+            self._closed = True
+            invokers, self.invokers = self.invokers, ()
+        for invoker in invokers:
+            invoker.retire()

@@ -1,0 +1,298 @@
+"""The ZooKeeper registry, laid out as Java Dubbo lays it out (interface-level discovery).
+
+``/{group}/{encoded interface}/{providers|consumers|configurators|routers}/{encoded URL}``;
+provider and consumer nodes are ephemeral, so they vanish with the process's session. One
+kazoo client is shared by every server and client made from equal ``RegistryConfig`` s and
+closed when the last one lets go. After a session expiry every node is written again and
+every subscription re-read; while ZooKeeper is unreachable subscribers keep what they had.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from ._config import RegistryConfig
+from ._url import URL, decode, encode, local_host
+
+try:
+    from kazoo.client import KazooClient, KazooState
+    from kazoo.exceptions import KazooException, NodeExistsError, NoNodeError
+    from kazoo.handlers.threading import KazooTimeoutError
+    from kazoo.security import CREATOR_ALL_ACL
+
+    _UNREACHABLE = (KazooException, KazooTimeoutError)
+except ImportError:  # pragma: no cover - exercised only without the extra
+    KazooClient = None
+
+__all__ = ["ZooKeeperRegistry", "acquire_registry", "is_match"]
+
+log = logging.getLogger("dubbo.registry")
+
+PROVIDERS, CONSUMERS, CONFIGURATORS, ROUTERS = "providers", "consumers", "configurators", "routers"
+SUBSCRIBED = (PROVIDERS, CONFIGURATORS, ROUTERS)  # Java's RegistryConstants.ALL_CATEGORIES
+DEFAULT_SESSION_MS = 60_000  # Java's zookeeper session default
+DEFAULT_CONNECT_MS = 30_000  # Java's zookeeper connect timeout default
+
+Listener = Callable[[List[URL], List[URL]], None]  # (matching providers, configurators)
+
+
+def _is_any(value: Optional[str]) -> bool:
+    return value == "*"
+
+
+def is_match(consumer: URL, provider: URL) -> bool:
+    """Java's ``UrlUtils.isMatch`` for a provider URL, plus ``toInvokers``' protocol filter.
+
+    Interface equal (or ``*``); category ``providers``; not ``enabled=false``; group equal,
+    ``*`` or in the consumer's comma list; version equal or ``*``; the protocol one of the
+    consumer's ``protocol`` list.
+    """
+    wanted, offered = consumer.interface, provider.interface
+    if not (_is_any(wanted) or _is_any(offered) or wanted == offered):
+        return False
+    if provider.get("category", PROVIDERS) != PROVIDERS:
+        return False
+    if provider.get("enabled", "true") == "false" and not _is_any(consumer.get("enabled")):
+        return False
+    group, provider_group = consumer.get("group"), provider.get("group")
+    if not (_is_any(group) or group == provider_group or (group and provider_group in group.split(","))):
+        return False
+    version = consumer.get("version")
+    if not (_is_any(version) or version == provider.get("version")):
+        return False
+    protocols = consumer.get("protocol")
+    return protocols is None or provider.protocol in protocols.split(",")
+
+
+_NOT_OVERRIDDEN = frozenset(("category", "check", "dynamic", "enabled", "anyhost", "side", "interface"))
+
+
+def configure(providers: Sequence[URL], configurators: Sequence[URL]) -> List[URL]:
+    """Apply ``override://`` configurators (Java's ``OverrideConfigurator``): a matching host
+    (or ``0.0.0.0``) and port (or none) gets the override's parameters; ``disabled=true``
+    takes a provider out."""
+    rules = [c for c in configurators if c.protocol == "override" and c.get("enabled", "true") != "false"]
+    result = []
+    for provider in providers:
+        params = dict(provider.parameters)
+        for rule in rules:
+            if rule.host not in ("0.0.0.0", "*", provider.host) or rule.port not in (0, provider.port):
+                continue
+            params.update((k, v) for k, v in rule.parameters.items() if k not in _NOT_OVERRIDDEN)
+        if params.get("disabled") == "true" or params.get("enabled") == "false":
+            continue
+        result.append(URL(provider.protocol, provider.host, provider.port, provider.path, params) if rules else provider)
+    return result
+
+
+class _Subscription:
+    """Watches one consumer's three categories and hands every change to its listener."""
+
+    def __init__(self, registry: "ZooKeeperRegistry", consumer: URL, listener: Listener) -> None:
+        self._registry = registry
+        self._consumer = consumer
+        self._listener = listener
+        base = registry.service_dir(consumer.interface)
+        self._paths = {category: f"{base}/{category}" for category in SUBSCRIBED}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def refresh(self, event: object = None) -> None:
+        """Re-read all categories (Java re-reads the full child list on every change)."""
+        client = self._registry.client
+        with self._lock:
+            if self._closed:
+                return
+            children: Dict[str, List[str]] = {}
+            try:
+                for category, path in self._paths.items():
+                    try:
+                        children[category] = client.get_children(path, watch=self._on_event)
+                    except NoNodeError:
+                        client.ensure_path(path)
+                        children[category] = client.get_children(path, watch=self._on_event)
+            except _UNREACHABLE as error:
+                # Unreachable: keep the last providers; the reconnect triggers a refresh.
+                log.debug("registry: cannot read %s (%s); keeping the last providers", self._paths, error)
+                return
+            providers = [u for u in _parse_all(children[PROVIDERS]) if u.protocol != "empty"]
+            matched = [u for u in providers if is_match(self._consumer, u)]
+            self._listener(matched, _parse_all(children[CONFIGURATORS]))
+
+    def _on_event(self, event: object) -> None:
+        # kazoo calls watchers on its one callback thread: re-read elsewhere.
+        if not self._closed:
+            self._registry.client.handler.spawn(self.refresh)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        # kazoo has no API to drop a child watcher; forget ours so no callback outlives us.
+        watchers = getattr(self._registry.client, "_child_watchers", {})
+        for path in self._paths.values():
+            watchers.get(path, set()).discard(self._on_event)
+        self._registry._subscriptions.discard(self)
+
+
+def _parse_all(children: Sequence[str]) -> List[URL]:
+    urls = []
+    for child in children:
+        try:
+            urls.append(URL.parse(decode(child)))
+        except ValueError:
+            log.warning("registry: ignoring unreadable node %r", child)
+    return urls
+
+
+class ZooKeeperRegistry:
+    """Registers URLs as ephemeral nodes and watches providers; shared and reference-counted."""
+
+    def __init__(self, config: RegistryConfig) -> None:
+        if KazooClient is None:
+            raise ImportError(
+                "the ZooKeeper registry needs kazoo: pip install 'dubbo-grpcio[registry]' (or pip install kazoo)"
+            )
+        if config.protocol != "zookeeper":
+            raise ValueError(f"unsupported registry {config.protocol!r}: only zookeeper:// is implemented")
+        group = config.group or "dubbo"
+        self.root = "" if group.strip("/") == "" else "/" + group.strip("/")
+        session_ms = int(config.parameters.get("session", DEFAULT_SESSION_MS))
+        connect_ms = config.timeout or DEFAULT_CONNECT_MS
+        auth = None
+        acl = None
+        if config.username or config.password:
+            # Java's Curator client: digest auth, and nodes readable and writable only by their creator.
+            auth = [("digest", f"{config.username or ''}:{config.password or ''}")]
+            acl = CREATOR_ALL_ACL
+        self.client = KazooClient(
+            hosts=",".join(config.addresses or [f"{config.host}:{config.port or 2181}"]),
+            timeout=session_ms / 1000.0,
+            auth_data=auth,
+            default_acl=acl,
+            # Keep trying to reconnect, at most 2 s apart (kazoo's default backs off to an hour).
+            connection_retry={"max_tries": -1, "delay": 0.1, "backoff": 2, "max_delay": 2},
+            command_retry={"max_tries": 3, "delay": 0.1, "backoff": 2, "max_delay": 1},
+        )
+        self._node_data = local_host().encode()
+        self._registered: Dict[str, None] = {}
+        self._subscriptions: set = set()
+        self._session_lost = False
+        self._closed = False
+        self._lock = threading.Lock()
+        try:
+            self.client.start(timeout=connect_ms / 1000.0)
+        except Exception as error:
+            self.client.close()
+            raise ConnectionError(f"cannot reach ZooKeeper at {self.client.hosts.hosts}: {error}") from None
+        self.client.add_listener(self._on_state)
+        self._key: Tuple = ()
+        self._users = 0
+
+    def service_dir(self, interface: str) -> str:
+        return f"{self.root}/{encode(interface)}"
+
+    def node_path(self, url: URL, category: str) -> str:
+        return f"{self.service_dir(url.interface)}/{category}/{encode(url.to_full_string())}"
+
+    def register(self, url: URL, category: str = PROVIDERS) -> str:
+        """Write ``url`` as an ephemeral node (replacing one left by an earlier session)."""
+        path = self.node_path(url, category)
+        with self._lock:
+            self._registered[path] = None
+        self._create_ephemeral(path)
+        return path
+
+    def unregister(self, path: str) -> None:
+        with self._lock:
+            self._registered.pop(path, None)
+        try:
+            self.client.retry(self.client.delete, path)
+        except NoNodeError:
+            pass
+        except _UNREACHABLE as error:
+            # The session ends with the process (or expires), taking the node with it.
+            log.warning("registry: could not delete %s now (%s); it goes when the session ends", path, error)
+
+    def subscribe(self, consumer: URL, listener: Listener) -> _Subscription:
+        """Call ``listener(providers, configurators)`` now and on every change."""
+        subscription = _Subscription(self, consumer, listener)
+        self._subscriptions.add(subscription)
+        subscription.refresh()
+        return subscription
+
+    def _create_ephemeral(self, path: str) -> None:
+        session_id = self.client.client_id[0] if self.client.client_id else None
+        try:
+            self.client.retry(self.client.create, path, self._node_data, ephemeral=True, makepath=True)
+        except NodeExistsError:
+            stat = self.client.exists(path)
+            if stat is not None and stat.ephemeralOwner == session_id:
+                return
+            # Left by an earlier session that has not expired yet: take it over, as Java does.
+            try:
+                self.client.delete(path)
+            except NoNodeError:
+                pass
+            self.client.retry(self.client.create, path, self._node_data, ephemeral=True, makepath=True)
+
+    def _on_state(self, state: str) -> None:
+        # Called on kazoo's connection thread: never block here.
+        if state == KazooState.LOST:
+            self._session_lost = True
+        elif state == KazooState.CONNECTED and not self._closed:
+            lost, self._session_lost = self._session_lost, False
+            self.client.handler.spawn(self._recover, lost)
+
+    def _recover(self, session_lost: bool) -> None:
+        if session_lost:
+            with self._lock:
+                paths = list(self._registered)
+            for path in paths:
+                try:
+                    self._create_ephemeral(path)
+                except _UNREACHABLE as error:
+                    log.warning("registry: could not re-register %s (%s)", path, error)
+        for subscription in list(self._subscriptions):
+            subscription.refresh()
+
+    def close(self) -> None:
+        self._closed = True
+        self.client.remove_listener(self._on_state)
+        self.client.stop()
+        self.client.close()
+
+    def release(self) -> None:
+        """Let go of a registry from ``acquire_registry``; the last user closes it."""
+        with _shared_lock:
+            self._users -= 1
+            if self._users > 0:
+                return
+            _shared.pop(self._key, None)
+        self.close()
+
+
+_shared: Dict[Tuple, ZooKeeperRegistry] = {}
+_shared_lock = threading.Lock()
+
+
+def acquire_registry(config: RegistryConfig) -> ZooKeeperRegistry:
+    """The registry for ``config``, shared by every server and client that asks with an equal one."""
+    key = (
+        config.protocol,
+        tuple(config.addresses or [f"{config.host}:{config.port}"]),
+        config.group,
+        config.username,
+        config.password,
+        config.timeout,
+        config.parameters.get("session"),
+    )
+    with _shared_lock:
+        registry = _shared.get(key)
+        if registry is None:
+            registry = ZooKeeperRegistry(config)
+            registry._key = key
+            _shared[key] = registry
+        registry._users += 1
+        return registry

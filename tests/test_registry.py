@@ -1,0 +1,222 @@
+"""The ZooKeeper registry: what is written where (read back with a plain kazoo client and
+compared with Java's format), who sees whom, and what happens when sessions end."""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.parse
+
+import pytest
+from kazoo.client import KazooClient
+
+import dubbo
+from dubbo import RegistryConfig, RpcError
+from dubbo._registry import acquire_registry, is_match
+from dubbo._url import URL, decode, encode
+from zookeeper import (  # noqa: F401  (fixtures)
+    SERVICE,
+    connect_registry,
+    own_zookeeper,
+    registry_config,
+    start_provider,
+    wait_until,
+    zk_client,
+    zookeeper_server,
+)
+
+JAVA_PROVIDER_KEYS = {
+    "anyhost", "application", "background", "deprecated", "dubbo", "dynamic", "generic", "interface",
+    "methods", "pid", "prefer.serialization", "release", "service-name-mapping", "side", "timestamp",
+}
+
+
+def _root(config: RegistryConfig) -> str:
+    return "/" + config.group
+
+
+def _children(zk, path):
+    return zk.get_children(path) if zk.exists(path) else []
+
+
+def _providers(zk, config: RegistryConfig, service: str = SERVICE):
+    return [URL.parse(decode(c)) for c in _children(zk, f"{_root(config)}/{encode(service)}/providers")]
+
+
+# -- the URL format, without ZooKeeper -------------------------------------------------------------
+
+
+def test_node_names_are_encoded_like_java_url_encoder():
+    assert encode("tri://1.2.3.4:50051/a.B?x=1,2&y=a b") == "tri%3A%2F%2F1.2.3.4%3A50051%2Fa.B%3Fx%3D1%2C2%26y%3Da+b"
+    assert encode("*-_.~") == "*-_.%7E"
+    assert decode(encode("a b+c~")) == "a b+c~"
+
+
+def test_full_string_sorts_keys_and_leaves_values_raw():
+    url = URL("tri", "10.0.0.1", 50051, "demo.Greeter", {"side": "provider", "methods": "b,a", "application": "x"})
+    assert url.to_full_string() == "tri://10.0.0.1:50051/demo.Greeter?application=x&methods=b,a&side=provider"
+    assert URL.parse(url.to_full_string()) == url
+
+
+def test_a_java_provider_url_parses():
+    text = (
+        "tri://172.20.10.6:50051/com.bhuang.api.SimpleService?anyhost=true&application=Bhuang-Dubbo-Provider"
+        "&background=false&deprecated=false&dubbo=2.0.2&dynamic=true&executor-management-mode=default"
+        "&file.cache=true&generic=false&interface=com.bhuang.api.SimpleService&methods=sayHello&pid=24580"
+        "&prefer.serialization=fastjson2,hessian2&release=3.2.0-beta.4&service-name-mapping=true&side=provider"
+        "&timestamp=1722955607627"
+    )
+    url = URL.parse(decode(encode(text)))
+    assert (url.protocol, url.host, url.port, url.path) == ("tri", "172.20.10.6", 50051, "com.bhuang.api.SimpleService")
+    assert url.parameters["prefer.serialization"] == "fastjson2,hessian2"
+    assert url.to_full_string() == text
+
+
+@pytest.mark.parametrize(
+    "consumer, provider, expected",
+    [
+        ({}, {}, True),
+        ({"version": "1.0.0"}, {}, False),
+        ({}, {"version": "1.0.0"}, False),
+        ({"version": "*"}, {"version": "2.0.0"}, True),
+        ({"group": "a"}, {"group": "a"}, True),
+        ({"group": "a,b"}, {"group": "b"}, True),
+        ({"group": "a,b"}, {"group": "c"}, False),
+        ({"group": "*"}, {"group": "c"}, True),
+        ({"group": "a"}, {}, False),
+        ({}, {"enabled": "false"}, False),
+        ({}, {"category": "consumers"}, False),
+        ({"protocol": "tri"}, {"_protocol": "dubbo"}, False),
+        ({"interface": "other.Svc"}, {}, False),
+    ],
+)
+def test_providers_are_matched_as_java_url_utils_is_match(consumer, provider, expected):
+    protocol = provider.pop("_protocol", "tri")
+    consumer_url = URL("consumer", "1.1.1.1", 0, SERVICE, {"interface": SERVICE, "protocol": "tri", **consumer})
+    provider_url = URL(protocol, "2.2.2.2", 50051, SERVICE, {"interface": SERVICE, **provider})
+    assert is_match(consumer_url, provider_url) is expected
+
+
+def test_registry_url_takes_digest_auth_group_and_timeout():
+    config = RegistryConfig.from_url("zookeeper://u:p%40ss@h1:2181,h2:2182?group=g&timeout=5000&session=9000")
+    assert config.addresses == ["h1:2181", "h2:2182"]
+    assert (config.username, config.password, config.group, config.timeout) == ("u", "p@ss", "g", 5000)
+    assert config.parameters["session"] == "9000"
+
+
+# -- against a real ZooKeeper ----------------------------------------------------------------------
+
+
+def test_provider_node_is_ephemeral_and_in_java_format(start_provider, registry_config, zk_client):
+    provider = start_provider("p1", weight=150, version="1.0.0", group="g1")
+    directory = f"{_root(registry_config)}/{encode(SERVICE)}/providers"
+    (name,) = zk_client.get_children(directory)
+    data, stat = zk_client.get(f"{directory}/{name}")
+    assert stat.ephemeralOwner != 0
+    assert name == urllib.parse.quote_plus(decode(name), safe="*")  # exactly one level of encoding
+    url = URL.parse(decode(name))
+    assert url.protocol == "tri" and url.path == SERVICE and url.port == provider.server.port
+    assert url.host not in ("0.0.0.0", "::", "") and not url.host.startswith("127.")
+    assert JAVA_PROVIDER_KEYS <= set(url.parameters)
+    params = url.parameters
+    assert params["side"] == "provider" and params["dubbo"] == "2.0.2" and params["anyhost"] == "true"
+    assert params["interface"] == SERVICE and params["dynamic"] == "true"
+    assert params["methods"] == "block,count,echo,fail,total,unavailable,whoami"
+    assert (params["version"], params["group"], params["weight"]) == ("1.0.0", "g1", "150")
+    assert params["pid"] == str(os.getpid()) and int(params["timestamp"]) > 1_600_000_000_000
+    assert list(decode(name).partition("?")[2].split("&")) == sorted(decode(name).partition("?")[2].split("&"))
+    assert data  # Curator's default node data: the local address
+
+
+def test_advertised_host_can_be_set_like_java(start_provider, registry_config, zk_client, monkeypatch):
+    monkeypatch.setenv("DUBBO_IP_TO_REGISTRY", "10.9.8.7")
+    start_provider("p1")
+    (url,) = _providers(zk_client, registry_config)
+    assert url.host == "10.9.8.7"
+
+
+def test_consumer_registers_its_node_and_the_category_directories(start_provider, connect_registry, registry_config, zk_client):
+    start_provider("p1")
+    client = connect_registry(version=None, application="shop")
+    base = f"{_root(registry_config)}/{encode(SERVICE)}"
+    assert set(zk_client.get_children(base)) == {"providers", "consumers", "configurators", "routers"}
+    (name,) = zk_client.get_children(f"{base}/consumers")
+    url = URL.parse(decode(name))
+    assert url.protocol == "consumer" and url.path == SERVICE and url.port == 0
+    params = url.parameters
+    assert (params["category"], params["side"], params["check"], params["application"]) == ("consumers", "consumer", "false", "shop")
+    client.close()
+    assert zk_client.get_children(f"{base}/consumers") == []
+
+
+def test_stopping_a_server_unregisters_before_in_flight_calls_finish(start_provider, connect_registry, registry_config, zk_client):
+    provider = start_provider("p1")
+    call = connect_registry().unary("block")
+    result = {}
+    caller = threading.Thread(target=lambda: result.setdefault("reply", call(b"x")))
+    caller.start()
+    wait_until(lambda: provider.calls.get("block"), "the call reached the handler")
+    stopper = threading.Thread(target=provider.server.stop, args=(20,))
+    stopper.start()
+    wait_until(lambda: not _providers(zk_client, registry_config), "the provider node is gone")
+    assert caller.is_alive()  # still being served
+    provider.gate.set()
+    caller.join(30)
+    stopper.join(30)
+    assert result["reply"] == b"p1"
+
+
+def test_versions_and_groups_are_isolated(start_provider, connect_registry):
+    start_provider("v1-a", version="1.0.0", group="a", strict_routing=True)
+    start_provider("v2-a", version="2.0.0", group="a", strict_routing=True)
+    start_provider("v1-b", version="1.0.0", group="b", strict_routing=True)
+    start_provider("plain", strict_routing=True)
+
+    def reached(**fields):
+        whoami = connect_registry(**fields).unary("whoami")
+        return {whoami(b"").decode() for _ in range(60)}
+
+    assert reached(version="1.0.0", group="a") == {"v1-a"}
+    assert reached() == {"plain"}
+    assert reached(version="*", group="a") == {"v1-a", "v2-a"}
+    assert reached(version="1.0.0", group="a,b") == {"v1-a", "v1-b"}
+    with pytest.raises(RpcError) as error:
+        connect_registry(version="3.0.0").unary("whoami")(b"")
+    assert error.value.code.name == "UNAVAILABLE" and "no provider" in error.value.message
+
+
+def test_session_expiry_writes_the_provider_again(start_provider, registry_config, zookeeper_server, zk_client):
+    provider = start_provider("p1")
+    registry = acquire_registry(registry_config)  # the same shared registry the provider uses
+    try:
+        old_session = registry.client.client_id[0]
+        (old,) = _providers(zk_client, registry_config)
+        # The classic way to expire a session: attach to it from another client, then close that one.
+        thief = KazooClient(zookeeper_server.hosts, client_id=registry.client.client_id)
+        thief.start(30)
+        thief.stop()
+        thief.close()
+        wait_until(lambda: registry.client.client_id and registry.client.client_id[0] != old_session, "a new session")
+        directory = f"{_root(registry_config)}/{encode(SERVICE)}/providers"
+
+        def rewritten():
+            children = _children(zk_client, directory)
+            stat = children and zk_client.exists(f"{directory}/{children[0]}")
+            return stat and stat.ephemeralOwner == registry.client.client_id[0]
+
+        wait_until(rewritten, "the provider node written by the new session")
+        assert _providers(zk_client, registry_config)[0].port == old.port == provider.server.port
+    finally:
+        registry.release()
+
+
+def test_the_kazoo_client_is_shared_and_closed_with_its_last_user(start_provider, registry_config):
+    provider = start_provider("p1")
+    registry = acquire_registry(registry_config)
+    client = dubbo.Dubbo(registry_config=registry_config).create_client(dubbo.ReferenceConfig(service=SERVICE))
+    assert client._channel._registry is registry is provider.server._exporter._registry
+    client.close()
+    provider.stop()
+    assert registry.client.connected  # still ours
+    registry.release()
+    assert not registry.client.connected
