@@ -15,6 +15,8 @@ from ._handlers import RpcMethodHandler, RpcServiceHandler
 from ._server import Server
 from ._server_calls import ServerStream
 from ._stream import EOF
+from ._tls import TlsConfig
+from ._transport import Keepalive
 
 __version__ = "0.1.0"
 
@@ -24,6 +26,7 @@ __all__ = [
     "Client",
     "Dubbo",
     "EOF",
+    "Keepalive",
     "ReferenceConfig",
     "RegistryConfig",
     "ResponseStream",
@@ -35,5 +38,6 @@ __all__ = [
     "ServerStream",
     "ServiceConfig",
     "SingleResponse",
+    "TlsConfig",
     "server_context",
 ]
