@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PROTOS := samples/proto/greeter_pb2.py samples/streaming/chat_pb2.py
+PROTOS := samples/proto/greeter_pb2.py samples/streaming/chat_pb2.py samples/generated/greeter_dubbo.py
 
 .PHONY: demo test protos clean
 
@@ -19,6 +19,10 @@ samples/proto/%_pb2.py: protos/%.proto $(STAMP)
 samples/streaming/%_pb2.py: protos/%.proto $(STAMP)
 	$(PY) -m grpc_tools.protoc -I protos --python_out=samples/streaming $<
 
+# Typed stubs for samples/generated (imported as samples.generated.greeter_pb2 / _dubbo).
+samples/generated/greeter_dubbo.py: protos/greeter.proto $(STAMP)
+	$(PY) -m dubbo.codegen -Isamples/generated=protos --dubbo_out=. $<
+
 protos: $(PROTOS)
 
 ## demo: a sample server and client through all four streaming modes
@@ -30,7 +34,7 @@ test: $(STAMP) $(PROTOS)
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) $(PROTOS)
+	rm -rf $(VENV) $(PROTOS) samples/generated/greeter_pb2.py samples/generated/greeter_pb2.pyi
 
 # Benchmarks: this library vs raw grpcio (sync, aio) vs Apache's dubbo-python, which also
 # imports as `dubbo` and so gets a virtual environment of its own.
