@@ -57,9 +57,11 @@ ROWS = {
 DIAGNOSTIC_ROWS = {
     "grpcio S:aio C:sync+ST": ("grpc_aio", "grpc_sync_st", "main"),
     "grpcio S:sync C:sync+ST": ("grpc_sync", "grpc_sync_st", "main"),
+    "grpcio S:sync C:aio": ("grpc_sync", "grpc_aio", "main"),
     "dubbo S + grpcio C:sync+ST": ("dubbo", "grpc_sync_st", "main"),
     "grpcio S:sync + dubbo C": ("grpc_sync", "dubbo", "main"),
 }
+DIAGNOSTIC_WORKLOADS = ("unary", "server_stream", "client_stream", "bidi_pingpong", "bidi_bulk")
 GRPCIO = ("grpcio-sync", "grpcio-aio")
 OURS = ("dubbo", "dubbo.aio")
 APACHE = "apache-dubbo"
@@ -258,26 +260,52 @@ def _fmt_ratio(value: Optional[float]) -> str:
     return "–" if value is None else f"{value:.2f}×"
 
 
-def markdown(summary: Dict[str, Any], rows: List[str], ours: List[str], ratio_rows: List[str]) -> str:
-    head = ["workload", "unit", *rows]
+def markdown(summary: Dict[str, Any], rows: List[str], ratio_rows: List[str]) -> str:
+    main_rows = [r for r in rows if r not in DIAGNOSTIC_ROWS]
+    head = ["workload", "unit", *main_rows]
     for row in ratio_rows:
         head += [f"{row} ÷ grpcio", f"{row} ÷ apache"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for cells in summary["cells"]:
         line = [cells["workload"] if cells["metric"] == "rate" else f"{cells['workload']} latency", cells["unit"]]
-        line += [_fmt_cell(cells["values"].get(row)) for row in rows]
+        line += [_fmt_cell(cells["values"].get(row)) for row in main_rows]
         for row in ratio_rows:
             ratio = cells["ratios"].get(row, {})
             line += [_fmt_ratio(ratio.get("vs_grpcio")), _fmt_ratio(ratio.get("vs_apache"))]
         lines.append("| " + " | ".join(line) + " |")
     lines.append("")
-    lines.append("| peak RSS, MiB | " + " | ".join(rows) + " |")
-    lines.append("|" + "---|" * (len(rows) + 1))
+    lines.append("| peak RSS, MiB | " + " | ".join(main_rows) + " |")
+    lines.append("|" + "---|" * (len(main_rows) + 1))
     for side, label in (("server_rss_kib", "server"), ("client_rss_kib", "client")):
         for key, what in (("unary_median_mib", "unary 100 B"), ("max_mib", "max over workloads")):
-            vals = [summary["memory"].get(row, {}).get(side, {}).get(key) for row in rows]
+            vals = [summary["memory"].get(row, {}).get(side, {}).get(key) for row in main_rows]
             lines.append(f"| {label}, {what} | " + " | ".join("–" if v is None else f"{v:.0f}" for v in vals) + " |")
+    diagnostic = [r for r in rows if r in DIAGNOSTIC_ROWS]
+    if diagnostic:
+        lines += ["", "Mixed stacks (S: server, C: client, ST: SingleThreadedUnaryStream):", ""]
+        lines += ["| workload | configuration | rate | ÷ grpcio |", "|---|---|---|---|"]
+        for cells in summary["cells"]:
+            if cells["metric"] != "rate":
+                continue
+            for row in diagnostic:
+                if row in cells["values"]:
+                    ratio = cells["ratios"].get(row, {}).get("vs_grpcio")
+                    lines.append(
+                        f"| {cells['workload']} | {row} | {_fmt_cell(cells['values'][row])} {cells['unit']} | {_fmt_ratio(ratio)} |"
+                    )
     return "\n".join(lines)
+
+
+def _source() -> str:
+    """The commit measured, and whether the library's files differ from it."""
+    try:
+        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "dubbo"], capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    if head.returncode != 0:
+        return "unknown (not a git checkout)"
+    return head.stdout.strip() + (" with uncommitted changes in dubbo/" if dirty.stdout.strip() else "")
 
 
 def machine(pythons: Dict[str, str], pin: bool) -> Dict[str, Any]:
@@ -301,6 +329,7 @@ def machine(pythons: Dict[str, str], pin: bool) -> Dict[str, Any]:
         "python": out([main, "-c", "import platform; print(platform.python_version())"]),
         "grpcio": out([main, "-c", "import grpc; print(grpc.__version__)"], _env("main")),
         "protobuf": out([main, "-c", "import google.protobuf as p; print(p.__version__)"], _env("main")),
+        "source": _source(),
         "pinned": "server on CPU 0, client on CPU 1 (taskset)" if pin else "no",
         "loadavg_start": os.getloadavg(),
     }
@@ -317,7 +346,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=None, help="repeats (default 3, quick 1)")
     parser.add_argument("--scale", type=float, default=None, help="multiply every N (default 1, quick 1/8)")
     parser.add_argument("--rows", default=None, help="comma-separated rows (default: all main rows)")
-    parser.add_argument("--diagnostics", action="store_true", help="add the mixed-stack rows")
+    parser.add_argument("--diagnostics", action="store_true", help="add the mixed-stack rows (100 B workloads only)")
     parser.add_argument("--workloads", default=None, help="comma-separated workloads (default: all)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin server/client to CPUs 0/1")
     parser.add_argument("--timeout", type=float, default=None, help="per-run stall timeout, s (default 40, quick 20)")
@@ -356,11 +385,13 @@ def main() -> None:
     runner = Runner(pythons, pin, timeout)
     records: List[Dict[str, Any]] = []
     t0 = time.perf_counter()
-    total = reps * len(workloads) * len(rows)
+    plan = {w: [r for r in rows if r not in DIAGNOSTIC_ROWS or w in DIAGNOSTIC_WORKLOADS] for w in workloads}
+    total = reps * sum(len(p) for p in plan.values())
     for rep in range(reps):
         for wi, workload in enumerate(workloads):
-            shift = (rep + wi) % len(rows)
-            for row in rows[shift:] + rows[:shift]:
+            these = plan[workload]
+            shift = (rep + wi) % len(these)
+            for row in these[shift:] + these[:shift]:
                 record = runner.run(row, all_rows[row], workload, sizes[workload])
                 record["rep"] = rep
                 records.append(record)
@@ -370,12 +401,11 @@ def main() -> None:
     info["loadavg_end"] = os.getloadavg()
     info["elapsed_s"] = round(time.perf_counter() - t0, 1)
     summary = summarize(records, rows, workloads)
-    ours = [r for r in rows if r in OURS or r in DIAGNOSTIC_ROWS]
-    table = markdown(summary, rows, ours, [r for r in rows if r in OURS])
+    table = markdown(summary, rows, [r for r in rows if r in OURS])
     command = " ".join(["bench/run.py", *sys.argv[1:]])
     header = (
         f"{info['nproc']} CPUs ({info['cpu']}), python {info['python']}, grpcio {info['grpcio']}, "
-        f"apache-dubbo {info.get('apache_dubbo', '–')}; pinned: {info['pinned']}; {reps} repeat(s), "
+        f"apache-dubbo {info.get('apache_dubbo', '–')}; library at {info['source']}; pinned: {info['pinned']}; {reps} repeat(s), "
         f"medians ±half range; ratios are medians of per-repeat ratios (>1: faster), 'grpcio' is the "
         f"faster of grpcio-sync and grpcio-aio in that repeat; load average {info['loadavg_start'][0]:.1f} → "
         f"{info['loadavg_end'][0]:.1f}; {info['elapsed_s']:.0f} s."
