@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -128,6 +129,7 @@ class RawClient:
         self.sock.sendall(self.conn.data_to_send())
         self.goaway: Optional[h2.events.ConnectionTerminated] = None
         self.ping_acks = 0
+        self.pings_received = 0
 
     def call(
         self, path: str, messages: Sequence[bytes], headers: Sequence[Tuple[str, str]] = (), compressed: bool = False
@@ -185,8 +187,25 @@ class RawClient:
                 self.goaway = event
             elif isinstance(event, h2.events.PingAckReceived):
                 self.ping_acks += 1
+            elif isinstance(event, h2.events.PingReceived):
+                self.pings_received += 1
         self.sock.sendall(self.conn.data_to_send())
         return events
+
+    def wait_for_pings(self, count: int, timeout: float) -> int:
+        """Read (answering PINGs) until ``count`` PINGs came or ``timeout`` passed; the number seen."""
+        deadline = time.monotonic() + timeout
+        while self.pings_received < count and self.goaway is None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.sock.settimeout(left)
+            try:
+                self._events()
+            except socket.timeout:
+                break
+        self.sock.settimeout(10)
+        return self.pings_received
 
     def close(self) -> None:
         self.sock.close()
