@@ -344,6 +344,8 @@ class SingleResponse(_Writable, _ServerMetadata):
             return None
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
+        except grpc.FutureCancelledError:
+            raise RpcError(grpc.StatusCode.CANCELLED, "the call was cancelled") from None
         self._taken = True
         return response
 
@@ -353,6 +355,8 @@ class SingleResponse(_Writable, _ServerMetadata):
             return self._call.result(timeout)
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
+        except grpc.FutureCancelledError:
+            raise RpcError(grpc.StatusCode.CANCELLED, "the call was cancelled") from None
 
     def __iter__(self) -> Iterator[Any]:
         yield self.result()
