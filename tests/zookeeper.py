@@ -186,16 +186,19 @@ def own_zookeeper(tmp_path) -> Iterator[ZooKeeper]:
 SERVICE = "test.Who"
 
 
-def who_service(name: str, calls: dict, gate: Optional[threading.Event] = None) -> RpcServiceHandler:
+def who_service(name: str, calls: dict, gate: Optional[threading.Event] = None, delay: float = 0) -> RpcServiceHandler:
     """A service whose answers name the provider: ``whoami``, ``block`` (waits for ``gate``),
     ``fail`` (a handler error), ``unavailable`` (a handler's UNAVAILABLE), ``count`` (a server
-    stream of three), ``echo`` (bidi) and ``total`` (client stream); ``calls`` counts per method."""
+    stream of three), ``echo`` (bidi) and ``total`` (client stream); ``calls`` counts per method.
+    ``delay`` makes ``whoami`` a slow provider's answer."""
 
     def counted(method):
         calls[method] = calls.get(method, 0) + 1
 
     def whoami(request):
         counted("whoami")
+        if delay:
+            time.sleep(delay)
         return name.encode()
 
     def block(request):
@@ -265,13 +268,13 @@ def start_provider(registry_config) -> Iterator:
     started: List[Provider] = []
 
     def start(name: str, weight: Optional[int] = None, version: Optional[str] = None, group: Optional[str] = None,
-              registry: Optional[RegistryConfig] = None, **server_options) -> Provider:
+              registry: Optional[RegistryConfig] = None, delay: float = 0, **server_options) -> Provider:
         calls: dict = {}
         gate = threading.Event()
         parameters = {"warmup": "0"}  # weights count at once (warm-up is tested on its own)
         if weight is not None:
             parameters["weight"] = str(weight)
-        config = ServiceConfig(who_service(name, calls, gate), port=0, version=version, group=group, parameters=parameters)
+        config = ServiceConfig(who_service(name, calls, gate, delay), port=0, version=version, group=group, parameters=parameters)
         bootstrap = dubbo.Dubbo(registry_config=registry or registry_config)
         provider = Provider(name, bootstrap.create_server(config, **server_options).start(), calls, gate)
         started.append(provider)
