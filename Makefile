@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROTOS := samples/proto/greeter_pb2.py samples/streaming/chat_pb2.py samples/generated/greeter_dubbo.py
 
-.PHONY: demo test protos clean
+.PHONY: demo test test-reliability protos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,18 @@ protos: $(PROTOS)
 demo: $(STAMP) $(PROTOS)
 	$(PY) -m samples.demo
 
-## test: the whole suite
+## demo-registry: ZooKeeper (Debian's zookeeper package), two providers and a consumer; prints the load spread
+.PHONY: demo-registry
+demo-registry: $(STAMP) $(PROTOS)
+	$(PY) -m samples.registry.demo
+
+## test: the whole suite except the slow reliability cases (those run in test-reliability)
 test: $(STAMP) $(PROTOS)
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not reliability"
+
+## test-reliability: hostile input, faults, load and soak (tests/reliability, RELIABILITY.md)
+test-reliability: $(STAMP)
+	$(PY) -m pytest -m reliability tests/reliability
 
 clean:
 	rm -rf $(VENV) $(PROTOS) samples/generated/greeter_pb2.py samples/generated/greeter_pb2.pyi
