@@ -97,7 +97,7 @@ class Server:
 
     def wait_for_termination(self, timeout: Optional[float] = None) -> bool:
         """Block until the server stops (or ``timeout`` passes); True if it stopped."""
-        return self._grpc.wait_for_termination(timeout)
+        return not self._grpc.wait_for_termination(timeout)  # grpcio's is True on timeout
 
     def run_until_signal(self, grace: float = 10.0, signals=(signal.SIGTERM, signal.SIGINT)) -> Optional[int]:
         """Start, serve until one of ``signals`` arrives (or ``stop()``), then ``stop(grace)``; returns the signal.
