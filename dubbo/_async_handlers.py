@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator, Optional
 
 import grpc
 
+from ._context import current_call
 from ._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMethodHandler
 
 __all__ = ["LoopThread", "async_method_handler", "is_async", "shared_loop_thread"]
@@ -81,6 +82,11 @@ def shared_loop_thread() -> LoopThread:
         return _shared
 
 
+async def _in_call(context: grpc.ServicerContext, awaitable: Any) -> Any:
+    current_call.set(context)  # this task's copy: dubbo.server_context() and deadline propagation
+    return await awaitable
+
+
 def _reader(requests: Iterator[Any]) -> Callable[[], Any]:
     """An async ``read()`` over grpcio's blocking request iterator, run off the loop."""
 
@@ -123,7 +129,7 @@ class _Raised:
 def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: LoopThread) -> grpc.RpcMethodHandler:
     """The sync grpcio method handler that runs the async ``handler`` on ``loop_thread``."""
     # Imported here: dubbo.aio builds on the sync modules, which import this one.
-    from ._server_calls import _fail
+    from ._server_calls import _decoded, _fail, _undecodable
     from .aio._server_calls import first_then_eof, respond
     from .aio._stream import AsyncServerStream
 
@@ -133,8 +139,18 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
     serialize = handler.response_serializer
     kind = handler.kind
 
+    # Requests are deserialized here, as the sync adapters do, for their status on a bad one.
+    def decode(data: bytes, context: grpc.ServicerContext) -> Any:
+        try:
+            return deserialize(data) if deserialize is not None else data
+        except Exception as error:
+            _fail(context, _undecodable(method, error), method)
+
+    def decoded(requests: Iterator[bytes]) -> Iterator[Any]:
+        return requests if deserialize is None else _decoded(requests, deserialize, method)
+
     def run(coroutine: Any, context: grpc.ServicerContext) -> Any:
-        future = loop_thread.submit(coroutine)
+        future = loop_thread.submit(_in_call(context, coroutine))
         context.add_callback(future.cancel)  # the caller went away: so does the handler
         try:
             return future.result()
@@ -143,10 +159,10 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
 
     if kind == UNARY:
 
-        def unary(request: Any, context: grpc.ServicerContext) -> Any:
-            return run(fn(request), context)
+        def unary(data: bytes, context: grpc.ServicerContext) -> Any:
+            return run(fn(decode(data, context)), context)
 
-        return grpc.unary_unary_rpc_method_handler(unary, deserialize, serialize)
+        return grpc.unary_unary_rpc_method_handler(unary, None, serialize)
 
     async def unwritable(message: Any) -> None:
         raise TypeError("a client-stream handler returns its one response")
@@ -154,16 +170,17 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
     if kind == CLIENT_STREAM:
 
         def client_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
-            return run(fn(AsyncServerStream(_reader(requests), unwritable)), context)
+            return run(fn(AsyncServerStream(_reader(decoded(requests)), unwritable)), context)
 
-        return grpc.stream_unary_rpc_method_handler(client_stream, deserialize, serialize)
+        return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
 
     def responses(read: Callable[[], Any], context: grpc.ServicerContext) -> Iterator[Any]:
         out = _Out()
 
         async def drive() -> None:
+            current_call.set(context)
             try:
-                await respond(fn, AsyncServerStream(read, out.put), out.put)
+                await respond(fn, AsyncServerStream(read, out.put))
                 item: Any = _DONE
             except BaseException as error:  # handed to grpcio's thread, never lost
                 item = _Raised(error)
@@ -187,16 +204,16 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
 
     if kind == SERVER_STREAM:
 
-        def server_stream(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
-            return responses(first_then_eof(request), context)
+        def server_stream(data: bytes, context: grpc.ServicerContext) -> Iterator[Any]:
+            return responses(first_then_eof(decode(data, context)), context)
 
-        return grpc.unary_stream_rpc_method_handler(server_stream, deserialize, serialize)
+        return grpc.unary_stream_rpc_method_handler(server_stream, None, serialize)
 
     if kind == BIDI_STREAM:
 
         def bidi_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
-            return responses(_reader(requests), context)
+            return responses(_reader(decoded(requests)), context)
 
-        return grpc.stream_stream_rpc_method_handler(bidi_stream, deserialize, serialize)
+        return grpc.stream_stream_rpc_method_handler(bidi_stream, None, serialize)
 
     raise ValueError(f"unknown handler kind {kind!r} for {method}")

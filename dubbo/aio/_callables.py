@@ -7,6 +7,7 @@ call is a coroutine; streaming calls return their stream at once, to ``async for
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Callable, Optional, Sequence, Tuple
 
 import grpc
@@ -54,7 +55,7 @@ class UnaryCallable(_Callable):
         try:
             return await rpc(
                 request,
-                timeout=self._timeout,
+                timeout=self._deadline(),
                 metadata=self._metadata,
                 wait_for_ready=self._wait_for_ready,
                 compression=self._compression,
@@ -76,7 +77,7 @@ class ServerStreamCallable(_Callable):
         return ResponseStream(
             rpc(
                 request,
-                timeout=self._timeout,
+                timeout=self._deadline(),
                 metadata=self._metadata,
                 wait_for_ready=self._wait_for_ready,
                 compression=self._compression,
@@ -100,7 +101,7 @@ class ClientStreamCallable(_Callable):
             rpc = _bound(self)
         call = rpc(
             None if writable else requests,
-            timeout=self._timeout,
+            timeout=self._deadline(),
             metadata=self._metadata,
             wait_for_ready=self._wait_for_ready,
             compression=self._compression,
@@ -120,7 +121,7 @@ class BidiStreamCallable(_Callable):
             rpc = _bound(self)
         call = rpc(
             None if writable else requests,
-            timeout=self._timeout,
+            timeout=self._deadline(),
             metadata=self._metadata,
             wait_for_ready=self._wait_for_ready,
             compression=self._compression,
@@ -152,7 +153,8 @@ class _Call:
             raise RpcError.from_grpc(error) from None
 
     def cancel(self) -> bool:
-        """Cancel the call; the handler sees it, and reads here raise ``CancelledError``."""
+        """Cancel the call; the handler sees it, and reads here raise ``RpcError`` CANCELLED."""
+        self._cancelled = True
         return self._call.cancel()
 
     def done(self) -> bool:
@@ -186,13 +188,14 @@ class ResponseStream(AsyncReadStream, _Call):
 class SingleResponse(_Call):
     """The one response of a client-streaming call: ``await`` it, or ``await read(timeout)`` then ``EOF``."""
 
-    __slots__ = ("_call", "_writable", "_taken", "_stream")
+    __slots__ = ("_call", "_writable", "_taken", "_stream", "_cancelled")
 
     def __init__(self, call: Any, writable: bool) -> None:
         self._call = call
         self._writable = writable
         self._taken = False
         self._stream: Optional[AsyncReadStream] = None
+        self._cancelled = False
 
     def __await__(self):
         return self.result().__await__()
@@ -203,11 +206,16 @@ class SingleResponse(_Call):
             return await self._call
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
+        except asyncio.CancelledError:
+            if self._cancelled:
+                raise RpcError(grpc.StatusCode.CANCELLED, "Locally cancelled by application!") from None
+            raise
 
     async def read(self, timeout: Optional[float] = None) -> Any:
         """The response, ``None`` if it did not come within ``timeout`` seconds, then ``EOF``."""
         if self._stream is None:
             self._stream = AsyncReadStream(self._once)
+        self._stream._cancelled = self._cancelled
         return await self._stream.read(timeout)
 
     async def _once(self) -> Any:

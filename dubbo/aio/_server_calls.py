@@ -18,9 +18,10 @@ from typing import Any, Awaitable, Callable, Iterator, List, Optional
 import grpc
 
 from .._async_handlers import is_async
+from .._context import current_call
 from .._errors import RpcError
 from .._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMethodHandler
-from .._server_calls import grpc_method_handler
+from .._server_calls import _undecodable, grpc_method_handler
 from ._stream import AsyncServerStream
 
 __all__ = ["aio_method_handler", "first_then_eof", "respond", "unimplemented"]
@@ -30,37 +31,96 @@ _log = logging.getLogger("dubbo.server")
 _EOF = grpc.aio.EOF
 
 
-def status_of(error: BaseException, method: str) -> tuple:
-    """The (code, details) a handler's exception ends its call with; unexpected ones are logged."""
-    if isinstance(error, RpcError):
-        return error.code, error.message
-    _log.error("%s failed", method, exc_info=error)
-    return grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}"
-
-
 async def _fail(context: Any, error: BaseException, method: str) -> None:
-    """End the call with the status ``error`` stands for; never returns."""
+    """End the call with the status ``error`` stands for; never returns (as the sync server's ``_fail``)."""
     if isinstance(error, grpc.aio.AbortError):  # the handler called context.abort() itself
         raise error
-    code, details = status_of(error, method)
-    await context.abort(code, details)
+    if isinstance(error, RpcError):
+        if error.details:
+            await context.abort_with_status(error.to_status())
+        await context.abort(error.code, error.message)
+    _log.error("%s failed", method, exc_info=error)
+    await context.abort(grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}")
 
 
-async def respond(fn: Callable[[Any], Any], stream: AsyncServerStream, write: Callable[[Any], Awaitable[None]]) -> None:
+def _decoding(read: Callable[[], Awaitable[Any]], deserialize: Callable[[bytes], Any], method: str):
+    """``read`` with requests deserialized here, so a bad one gets the sync server's status naming the method."""
+
+    async def decoded() -> Any:
+        data = await read()
+        if data is _EOF:
+            return data
+        try:
+            return deserialize(data)
+        except Exception as error:
+            raise _undecodable(method, error) from None
+
+    return decoded
+
+
+async def respond(fn: Callable[[Any], Any], stream: AsyncServerStream) -> None:
     """Run a streaming async handler: yielded, returned (sync or async iterable) or written responses."""
     if inspect.isasyncgenfunction(fn) or inspect.isasyncgenfunction(getattr(type(fn), "__call__", None)):
         async for response in fn(stream):
-            await write(response)
+            await stream._write(response)
         return
     result = await fn(stream)
     if result is None:
         return
     if hasattr(result, "__aiter__"):
         async for response in result:
-            await write(response)
+            await stream._write(response)
     else:
         for response in result:
-            await write(response)
+            await stream._write(response)
+
+
+class _Call:
+    """The grpc.aio context as ``dubbo.server_context()`` uses it (grpc.ServicerContext's sync methods).
+
+    Response headers set from a handler go out before the first response (or with the status).
+    """
+
+    __slots__ = ("_context", "_headers", "stream")
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self._headers: Optional[tuple] = None
+        self.stream: Optional[AsyncServerStream] = None
+
+    def __getattr__(self, name: str) -> Any:  # invocation_metadata, peer, time_remaining, set_trailing_metadata...
+        return getattr(self._context, name)
+
+    def is_active(self) -> bool:
+        return not self._context.done() and not self._context.cancelled()
+
+    def add_callback(self, callback: Callable[[], None]) -> bool:
+        self._context.add_done_callback(lambda _context: callback())
+        return True
+
+    def send_initial_metadata(self, metadata: Any) -> None:
+        self._headers = tuple(metadata)
+        if self.stream is not None:
+            self.stream._write = self._write_after_headers
+
+    async def flush(self) -> None:
+        """Send response headers set by the handler and not sent yet."""
+        if self._headers is not None:
+            headers, self._headers = self._headers, None
+            await self._context.send_initial_metadata(headers)
+
+    async def _write_after_headers(self, message: Any) -> None:
+        await self.flush()
+        self.stream._write = self._context.write
+        await self._context.write(message)
+
+
+def _serving(context: Any, stream: Optional[AsyncServerStream] = None) -> _Call:
+    """Make this call the one ``dubbo.server_context()`` sees (in this call's task)."""
+    call = _Call(context)
+    call.stream = stream
+    current_call.set(call)
+    return call
 
 
 def first_then_eof(request: Any) -> Callable[[], Awaitable[Any]]:
@@ -79,45 +139,66 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
     serialize = handler.response_serializer
     kind = handler.kind
 
+    def decode(data: bytes) -> Any:
+        try:
+            return deserialize(data) if deserialize is not None else data
+        except Exception as error:
+            raise _undecodable(method, error) from None
+
+    def reader(context: Any) -> Callable[[], Awaitable[Any]]:
+        return context.read if deserialize is None else _decoding(context.read, deserialize, method)
+
     if kind == UNARY:
 
-        async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def unary(data: Any, context: grpc.aio.ServicerContext) -> Any:
+            call = _serving(context)
             try:
-                return await fn(request)
+                response = await fn(decode(data))
+                await call.flush()
+                return response
             except Exception as error:
                 await _fail(context, error, method)
 
-        return grpc.unary_unary_rpc_method_handler(unary, deserialize, serialize)
+        return grpc.unary_unary_rpc_method_handler(unary, None, serialize)
 
     if kind == CLIENT_STREAM:
 
         async def client_stream(requests: Any, context: grpc.aio.ServicerContext) -> Any:
+            call = _serving(context)
             try:
-                return await fn(AsyncServerStream(context.read, context.write))
+                response = await fn(AsyncServerStream(reader(context), context.write))
+                await call.flush()
+                return response
             except Exception as error:
                 await _fail(context, error, method)
 
-        return grpc.stream_unary_rpc_method_handler(client_stream, deserialize, serialize)
+        return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
 
     if kind == SERVER_STREAM:
 
-        async def server_stream(request: Any, context: grpc.aio.ServicerContext) -> None:
+        async def server_stream(data: Any, context: grpc.aio.ServicerContext) -> None:
+            call = _serving(context)
             try:
-                await respond(fn, AsyncServerStream(first_then_eof(request), context.write), context.write)
+                stream = call.stream = AsyncServerStream(first_then_eof(decode(data)), context.write)
+                await respond(fn, stream)
+                await call.flush()
             except Exception as error:
                 await _fail(context, error, method)
 
-        return grpc.unary_stream_rpc_method_handler(server_stream, deserialize, serialize)
+        return grpc.unary_stream_rpc_method_handler(server_stream, None, serialize)
 
     if kind == BIDI_STREAM:
 
         async def bidi_stream(requests: Any, context: grpc.aio.ServicerContext) -> None:
+            stream = AsyncServerStream(reader(context), context.write)
+            call = _serving(context, stream)
             try:
-                await respond(fn, AsyncServerStream(context.read, context.write), context.write)
+                await respond(fn, stream)
+                await call.flush()
             except Exception as error:
                 await _fail(context, error, method)
 
-        return grpc.stream_stream_rpc_method_handler(bidi_stream, deserialize, serialize)
+        return grpc.stream_stream_rpc_method_handler(bidi_stream, None, serialize)
 
     raise ValueError(f"unknown handler kind {kind!r} for {method}")
 
@@ -184,8 +265,8 @@ class _Requests:
 def _sync_handler(service: str, handler: RpcMethodHandler, executor: Executor) -> grpc.RpcMethodHandler:
     """A sync handler on the aio server: the sync adapter's behavior, run on ``executor``."""
     sync = grpc_method_handler(service, handler)
-    deserialize = handler.request_deserializer
-    serialize = handler.response_serializer
+    deserialize = sync.request_deserializer  # the sync adapters deserialize requests themselves
+    serialize = sync.response_serializer
 
     async def call(behavior: Callable[..., Any], request: Any, context: Any) -> Any:
         loop = asyncio.get_running_loop()

@@ -19,17 +19,23 @@ from .._stream import EOF
 
 __all__ = ["AsyncReadStream", "AsyncServerStream"]
 
+# What reading a call the caller cancelled raises (grpc.aio raises CancelledError, which
+# would look like the reading task itself being cancelled).
+def _cancelled_error() -> RpcError:
+    return RpcError(grpc.StatusCode.CANCELLED, "Locally cancelled by application!")
+
 
 class AsyncReadStream:
     """Messages from the peer, in order, pulled with ``read`` (a coroutine giving a message or grpc's EOF)."""
 
-    __slots__ = ("_read", "_pending", "_ended", "_error")
+    __slots__ = ("_read", "_pending", "_ended", "_error", "_cancelled")
 
     def __init__(self, read: Callable[[], Awaitable[Any]]) -> None:
         self._read = read
         self._pending: Optional[asyncio.Future] = None
         self._ended = False
         self._error: Optional[BaseException] = None
+        self._cancelled = False  # cancel() was called: reads raise CANCELLED, as in the sync API
 
     def __aiter__(self) -> "AsyncReadStream":
         return self
@@ -40,6 +46,10 @@ class AsyncReadStream:
                 message = await self._read()
             except grpc.RpcError as error:
                 raise self._failed(error) from None
+            except asyncio.CancelledError:
+                if self._cancelled:
+                    raise self._failed(_cancelled_error()) from None
+                raise
             if message is _GRPC_EOF:
                 self._ended = True
                 raise StopAsyncIteration
@@ -62,6 +72,10 @@ class AsyncReadStream:
                     message = await self._read()
                 except grpc.RpcError as error:
                     raise self._failed(error) from None
+                except asyncio.CancelledError:
+                    if self._cancelled:
+                        raise self._failed(_cancelled_error()) from None
+                    raise
                 if message is _GRPC_EOF:
                     self._ended = True
                     return EOF
@@ -81,6 +95,10 @@ class AsyncReadStream:
             message = pending.result()
         except grpc.RpcError as error:
             raise self._failed(error) from None
+        except asyncio.CancelledError:
+            if self._cancelled:
+                raise self._failed(_cancelled_error()) from None
+            raise
         if message is _GRPC_EOF:
             self._ended = True
             return EOF
