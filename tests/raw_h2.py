@@ -4,6 +4,7 @@ grpcio really puts on the wire (headers, the compressed-flag byte, PING frames).
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -44,10 +45,11 @@ class Exchange:
 
 
 class RawServer:
-    """Accepts HTTP/2 connections, records every request and every PING it receives,
-    and answers each call with one empty gRPC message and status OK."""
+    """Accepts HTTP/2 connections (over TLS with ``ssl_context``), records every request
+    and every PING it receives, and answers each call with one empty gRPC message and OK."""
 
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: Optional[ssl.SSLContext] = None) -> None:
+        self._ssl = ssl_context
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self.requests: List[Exchange] = []
@@ -68,6 +70,11 @@ class RawServer:
             threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
 
     def _serve(self, sock: socket.socket) -> None:
+        if self._ssl is not None:
+            try:
+                sock = self._ssl.wrap_socket(sock, server_side=True)
+            except (OSError, ssl.SSLError):
+                return
         conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
         conn.initiate_connection()
         sock.sendall(conn.data_to_send())

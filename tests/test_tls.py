@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ssl
+
 import grpc
 import pytest
 from certs import CertificateAuthority
 from conftest import GreeterStub, greeter_service
+from raw_h2 import RawServer
 
 import dubbo
 from dubbo import ReferenceConfig, ServiceConfig, TlsConfig
@@ -110,6 +113,30 @@ def test_certificates_can_be_given_as_pem_text(serve, client_for, greeter_pb2, c
     server = serve(ServiceConfig(greeter_service(greeter_pb2), tls=tls))
     client = client_for(server.port, TlsConfig(root_certificates=ca.cert.decode()))
     assert say_hello(client, greeter_pb2) == "hello tls"
+
+
+def test_a_tls_reference_sends_scheme_https(client_for, greeter_pb2, ca, server_cert, tmp_path):
+    (tmp_path / "server.pem").write_bytes(server_cert.cert)
+    (tmp_path / "server.key").write_bytes(server_cert.key)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+    context.set_alpn_protocols(["h2"])
+    raw = RawServer(ssl_context=context)
+    try:
+        say_hello(client_for(raw.port, TlsConfig(root_certificates=ca.cert)), greeter_pb2)
+        (request,) = raw.requests
+        assert request.headers[":scheme"] == "https"
+    finally:
+        raw.close()
+
+
+def test_a_plaintext_reference_sends_scheme_http(client_for, greeter_pb2):
+    raw = RawServer()
+    try:
+        say_hello(client_for(raw.port, None), greeter_pb2)
+        assert raw.requests[0].headers[":scheme"] == "http"
+    finally:
+        raw.close()
 
 
 def test_a_client_trusting_another_ca_is_refused(tls_server, client_for, greeter_pb2, other_ca):
