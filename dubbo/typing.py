@@ -1,12 +1,29 @@
 """Generic protocols that typed stubs (``python -m dubbo.codegen``) annotate with.
 
-The runtime objects are ``dubbo``'s own callables and streams; these protocols only tell a
-type checker which message types flow through them. Nothing here runs per call.
+The runtime objects are ``dubbo``'s (and ``dubbo.aio``'s) own callables and streams; these
+protocols only tell a type checker which message types flow through them. Nothing here
+runs per call.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 if TYPE_CHECKING:
     from ._stream import _EOFType
@@ -21,6 +38,15 @@ __all__ = [
     "ClientStreamCall",
     "RequestStream",
     "HandlerStream",
+    "AsyncUnaryMethod",
+    "AsyncClientStreamMethod",
+    "AsyncServerStreamMethod",
+    "AsyncBidiStreamMethod",
+    "AsyncResponses",
+    "AsyncBidiCall",
+    "AsyncClientStreamCall",
+    "AsyncRequestStream",
+    "AsyncHandlerStream",
 ]
 
 Req = TypeVar("Req", contravariant=True)
@@ -144,3 +170,123 @@ class HandlerStream(RequestStream[Msg], Protocol[Msg, Out]):
     def write(self, message: Out) -> None: ...
 
     def done_writing(self) -> None: ...
+
+
+# -- asyncio (dubbo.aio) ----------------------------------------------------------------
+
+
+class AsyncResponses(Protocol[Resp]):
+    """A server stream under asyncio: ``async for``, or ``await read(timeout)`` → message / ``None`` / ``EOF``."""
+
+    def __aiter__(self) -> AsyncIterator[Resp]: ...
+
+    async def read(self, timeout: Optional[float] = None) -> Union[Resp, None, "_EOFType"]: ...
+
+    def cancel(self) -> bool: ...
+
+    async def initial_metadata(self) -> Metadata: ...
+
+    async def trailing_metadata(self) -> Metadata: ...
+
+
+class AsyncBidiCall(AsyncResponses[Resp], Protocol[Req, Resp]):
+    """A bidi call under asyncio: the responses, plus ``await write()`` / ``await done_writing()``."""
+
+    async def write(self, message: Req) -> None: ...
+
+    async def done_writing(self) -> None: ...
+
+
+class AsyncClientStreamCall(Protocol[Req, Resp]):
+    """A client-streaming call under asyncio: ``await`` it (or ``result()``) for the one response."""
+
+    def __await__(self) -> Generator[Any, None, Resp]: ...
+
+    async def result(self) -> Resp: ...
+
+    async def read(self, timeout: Optional[float] = None) -> Union[Resp, None, "_EOFType"]: ...
+
+    async def write(self, message: Req) -> None: ...
+
+    async def done_writing(self) -> None: ...
+
+    def cancel(self) -> bool: ...
+
+
+Requests = Union[Iterable[Req], AsyncIterable[Req], None]
+
+
+class AsyncUnaryMethod(Protocol[Req, Resp]):
+    """``await stub.Method(request)`` → response."""
+
+    def __call__(self, request: Req) -> Awaitable[Resp]: ...
+
+    def with_options(
+        self,
+        *,
+        timeout: Optional[float] = ...,
+        attachments: Optional[Mapping[str, Any]] = ...,
+        compression: Optional[str] = ...,
+        wait_for_ready: Optional[bool] = ...,
+    ) -> "AsyncUnaryMethod[Req, Resp]": ...
+
+
+class AsyncClientStreamMethod(Protocol[Req, Resp]):
+    """``await stub.Method(requests)`` (sync or async iterable), or ``stub.Method()`` then ``await write()``."""
+
+    def __call__(self, requests: Requests[Req] = None) -> AsyncClientStreamCall[Req, Resp]: ...
+
+    def with_options(
+        self,
+        *,
+        timeout: Optional[float] = ...,
+        attachments: Optional[Mapping[str, Any]] = ...,
+        compression: Optional[str] = ...,
+        wait_for_ready: Optional[bool] = ...,
+    ) -> "AsyncClientStreamMethod[Req, Resp]": ...
+
+
+class AsyncServerStreamMethod(Protocol[Req, Resp]):
+    """``async for reply in stub.Method(request)``."""
+
+    def __call__(self, request: Req) -> AsyncResponses[Resp]: ...
+
+    def with_options(
+        self,
+        *,
+        timeout: Optional[float] = ...,
+        attachments: Optional[Mapping[str, Any]] = ...,
+        compression: Optional[str] = ...,
+        wait_for_ready: Optional[bool] = ...,
+    ) -> "AsyncServerStreamMethod[Req, Resp]": ...
+
+
+class AsyncBidiStreamMethod(Protocol[Req, Resp]):
+    """``stub.Method(requests)`` or ``stub.Method()`` then ``await write()``; ``async for`` the responses."""
+
+    def __call__(self, requests: Requests[Req] = None) -> AsyncBidiCall[Req, Resp]: ...
+
+    def with_options(
+        self,
+        *,
+        timeout: Optional[float] = ...,
+        attachments: Optional[Mapping[str, Any]] = ...,
+        compression: Optional[str] = ...,
+        wait_for_ready: Optional[bool] = ...,
+    ) -> "AsyncBidiStreamMethod[Req, Resp]": ...
+
+
+class AsyncRequestStream(Protocol[Msg]):
+    """What an async client-streaming handler gets: ``async for`` the requests, or ``await read(timeout)``."""
+
+    def __aiter__(self) -> AsyncIterator[Msg]: ...
+
+    async def read(self, timeout: Optional[float] = None) -> Union[Msg, None, "_EOFType"]: ...
+
+
+class AsyncHandlerStream(AsyncRequestStream[Msg], Protocol[Msg, Out]):
+    """What an async server- or bidi-streaming handler gets: the requests, ``await write()``, ``await done_writing()``."""
+
+    async def write(self, message: Out) -> None: ...
+
+    async def done_writing(self) -> None: ...

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import pathlib
 import subprocess
 import sys
 import textwrap
+import threading
 import types
 from concurrent import futures
 
 import grpc
 import pytest
 
-from dubbo import RpcError
+import dubbo
+from dubbo import ReferenceConfig, RpcError, ServiceConfig, aio
 from dubbo.codegen._plugin import module_name, snake_case
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -215,6 +218,113 @@ def test_grpcio_generated_stub_calls_generated_servicer(mode, gen, serve):
             assert [r.text for r in stub.talk_back(iter([pb.EchoRequest(text="k")]))] == ["K"]
 
 
+# -- the asyncio variants (dubbo.aio) ------------------------------------------------------
+
+
+def async_echo_servicer(gen):
+    pb = gen.pb
+
+    class Echo(gen.stubs.EchoAsyncServicer):
+        async def SayHello(self, request):
+            return pb.EchoReply(text=f"hello {request.text}")
+
+        async def collect(self, requests):
+            return pb.EchoReply(text=",".join([r.text async for r in requests]))
+
+        async def Repeat(self, stream):
+            request = await stream.read()
+            for i in range(request.count):
+                yield pb.EchoReply(text=request.text, index=i)
+
+        async def talk_back(self, stream):  # writes instead of yielding
+            async for request in stream:
+                await stream.write(pb.EchoReply(text=request.text.upper()))
+
+        async def Ping(self, request):
+            return pb.EchoReply.Meta(peer="pong")
+
+    return Echo()
+
+
+@pytest.fixture
+def aio_server_port(gen):
+    """The generated async servicer on ``dubbo.aio.Server``, running on a loop thread of its own."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = aio.Server(ServiceConfig(gen.stubs.echo_handler(async_echo_servicer(gen)), host="127.0.0.1", port=0))
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(30)
+    try:
+        yield server.port
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(0), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(30)
+        loop.close()
+
+
+@pytest.fixture(params=["dubbo.aio", "dubbo-sync-server", "grpcio"])
+def async_stub(request, gen, serve):
+    """Where a generated async stub calls: our aio server, our sync server, or plain grpcio."""
+    if request.param == "dubbo.aio":
+        port = request.getfixturevalue("aio_server_port")
+    elif request.param == "dubbo-sync-server":  # async servicer methods on the sync server's own loop
+        port = serve(gen.stubs.echo_handler(async_echo_servicer(gen))).port
+    else:
+        server = grpc.server(futures.ThreadPoolExecutor(4))
+        gen.grpc.add_EchoServicer_to_server(GrpcEcho(gen).servicer, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        request.addfinalizer(lambda: server.stop(0))
+    return types.SimpleNamespace(url=f"tri://127.0.0.1:{port}/codegen.demo.v1.Echo", make=gen.stubs.EchoAsyncStub)
+
+
+def run_async(target, body):
+    """Run ``body(stub)`` on a fresh loop, with an ``aio.Client`` closed afterwards."""
+
+    async def main():
+        async with aio.Client(ReferenceConfig.from_url(target.url)) as client:
+            return await body(target.make(client))
+
+    return asyncio.run(asyncio.wait_for(main(), 60))
+
+
+def test_async_unary_awaits_the_reply(async_stub, gen):
+    async def body(stub):
+        return (await stub.say_hello(gen.pb.EchoRequest(text="al"))).text
+
+    assert run_async(async_stub, body) == "hello al"
+
+
+def test_async_client_stream_sends_an_async_iterable(async_stub, gen):
+    async def requests():
+        for text in "xyz":
+            yield gen.pb.EchoRequest(text=text)
+
+    async def body(stub):
+        return (await stub.collect(requests())).text
+
+    assert run_async(async_stub, body) == "x,y,z"
+
+
+def test_async_server_stream_is_read_with_async_for(async_stub, gen):
+    async def body(stub):
+        return [r.index async for r in stub.repeat(gen.pb.EchoRequest(count=3))]
+
+    assert run_async(async_stub, body) == [0, 1, 2]
+
+
+def test_async_bidi_stream_driven_by_write_and_read(async_stub, gen):
+    async def body(stub):
+        call = stub.talk_back()
+        await call.write(gen.pb.EchoRequest(text="ab"))
+        first = await call.read()
+        await call.done_writing()
+        return first.text, await call.read()
+
+    assert run_async(async_stub, body) == ("AB", dubbo.EOF)
+
+
 def test_snake_case_names():
     assert [snake_case(n) for n in ("SayHello", "sayHello", "GetHTTPStatus", "ping", "talk_back")] == [
         "say_hello",
@@ -244,10 +354,11 @@ def test_generated_module_lands_next_to_pb2_for_nested_proto_paths(tmp_path):
 
 
 MYPY_GOOD = """\
-from typing import Iterator
+from typing import AsyncIterator, Iterator
 import codegen_demo_pb2 as pb
-from codegen_demo_dubbo import EchoServicer, EchoStub
-from dubbo.typing import HandlerStream
+from codegen_demo_dubbo import EchoAsyncServicer, EchoAsyncStub, EchoServicer, EchoStub, echo_handler
+from dubbo import RpcServiceHandler
+from dubbo.typing import AsyncHandlerStream, AsyncRequestStream, HandlerStream
 
 class Echo(EchoServicer):
     def SayHello(self, request: pb.EchoRequest) -> pb.EchoReply:
@@ -262,14 +373,39 @@ def use(stub: EchoStub) -> str:
     call = stub.talk_back()
     call.write(pb.EchoRequest())
     return reply.text + str(total) + stub.collect([pb.EchoRequest()]).result().text
+
+class AsyncEcho(EchoAsyncServicer):
+    async def collect(self, requests: AsyncRequestStream[pb.EchoRequest]) -> pb.EchoReply:
+        return pb.EchoReply(text=",".join([r.text async for r in requests]))
+
+    async def Repeat(self, stream: AsyncHandlerStream[pb.EchoRequest, pb.EchoReply]) -> AsyncIterator[pb.EchoReply]:
+        yield pb.EchoReply()
+
+    async def talk_back(self, stream: AsyncHandlerStream[pb.EchoRequest, pb.EchoReply]) -> None:
+        await stream.write(pb.EchoReply())
+
+handlers: list[RpcServiceHandler] = [echo_handler(Echo()), echo_handler(AsyncEcho())]
+
+async def use_async(stub: EchoAsyncStub) -> str:
+    reply = await stub.say_hello.with_options(timeout=1.0)(pb.EchoRequest(text="x"))
+    indexes = [r.index async for r in stub.repeat(pb.EchoRequest())]
+    call = stub.talk_back()
+    await call.write(pb.EchoRequest())
+    await call.done_writing()
+    collected = await stub.collect([pb.EchoRequest()])
+    return reply.text + collected.text + str(indexes)
 """
 
 MYPY_BAD = """\
 import codegen_demo_pb2 as pb
-from codegen_demo_dubbo import EchoStub
+from codegen_demo_dubbo import EchoAsyncStub, EchoStub
 
 def use(stub: EchoStub) -> None:
     stub.SayHello(pb.EchoReply())
+
+async def use_async(stub: EchoAsyncStub) -> str:
+    reply = await stub.say_hello(pb.EchoRequest())
+    return reply.peer
 """
 
 
@@ -289,7 +425,8 @@ def test_mypy_accepts_correct_use_of_generated_stubs(gen, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_mypy_rejects_a_wrong_request_type(gen, tmp_path):
+def test_mypy_rejects_wrong_message_types_in_sync_and_async_stubs(gen, tmp_path):
     done = run_mypy(gen, tmp_path, MYPY_BAD)
     assert done.returncode == 1
-    assert 'incompatible type "EchoReply"; expected "EchoRequest"' in done.stdout
+    assert 'use.py:5: error: Argument 1 to "__call__" of "UnaryMethod" has incompatible type "EchoReply"; expected "EchoRequest"' in done.stdout
+    assert 'use.py:9: error: "EchoReply" has no attribute "peer"' in done.stdout

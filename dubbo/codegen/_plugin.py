@@ -108,12 +108,13 @@ def _services(proto: descriptor_pb2.FileDescriptorProto, types: Dict[str, Tuple[
     return services, list(modules)
 
 
-def _render_stub(out: List[str], service: Service) -> None:
+def _render_stub(out: List[str], service: Service, asynchronous: bool) -> None:
+    prefix, client = ("Async", "dubbo.aio.Client") if asynchronous else ("", "dubbo.Client")
     out += [
         "",
         "",
-        f"class {service.name}Stub:",
-        f'    """Calls ``{service.full_name}`` through a ``dubbo.Client`` made for that service."""',
+        f"class {service.name}{prefix}Stub:",
+        f'    """Calls ``{service.full_name}`` through a ``{client}`` made for that service."""',
         "",
         f"    service_name = {service.full_name!r}",
         "",
@@ -121,8 +122,8 @@ def _render_stub(out: List[str], service: Service) -> None:
     for m in service.methods:
         _, _, protocol = _SHAPES[m.client_streaming, m.server_streaming]
         for attribute in filter(None, (m.attribute, m.alias)):
-            out.append(f"    {attribute}: {protocol}[{m.request}, {m.response}]")
-    out += ["", "    def __init__(self, client: dubbo.Client) -> None:"]
+            out.append(f"    {attribute}: {prefix}{protocol}[{m.request}, {m.response}]")
+    out += ["", f"    def __init__(self, client: {client}) -> None:"]
     for m in service.methods:
         factory, _, _ = _SHAPES[m.client_streaming, m.server_streaming]
         out += [
@@ -134,19 +135,34 @@ def _render_stub(out: List[str], service: Service) -> None:
             out.append(f"        self.{m.alias} = self.{m.attribute}")
 
 
-def _servicer_signature(m: Method) -> str:
-    if m.client_streaming and not m.server_streaming:
-        return f"(self, requests: RequestStream[{m.request}]) -> {m.response}"
-    if m.server_streaming:
-        return f"(self, stream: HandlerStream[{m.request}, {m.response}]) -> Optional[Iterable[{m.response}]]"
-    return f"(self, request: {m.request}) -> {m.response}"
+def _servicer_method(m: Method, asynchronous: bool) -> str:
+    """The signature of a servicer method, in Apache's handler shapes."""
+    if not m.client_streaming and not m.server_streaming:
+        head, parameter = "def", f"request: {m.request}"
+        result = m.response
+    elif not m.server_streaming:
+        head, parameter = "def", f"requests: {'AsyncRequestStream' if asynchronous else 'RequestStream'}[{m.request}]"
+        result = m.response
+    elif asynchronous:
+        # A plain ``def`` here, so an override may be an async generator or an ``async def`` that writes.
+        return (
+            f"def {m.attribute}(self, stream: AsyncHandlerStream[{m.request}, {m.response}])"
+            f" -> Union[AsyncIterator[{m.response}], Awaitable[None]]:"
+        )
+    else:
+        head, parameter = "def", f"stream: HandlerStream[{m.request}, {m.response}]"
+        result = f"Optional[Iterable[{m.response}]]"
+    if asynchronous:
+        head = "async def"
+    return f"{head} {m.attribute}(self, {parameter}) -> {result}:"
 
 
-def _render_servicer(out: List[str], service: Service) -> None:
+def _render_servicer(out: List[str], service: Service, asynchronous: bool) -> None:
+    prefix = "Async" if asynchronous else ""
     out += [
         "",
         "",
-        f"class {service.name}Servicer:",
+        f"class {service.name}{prefix}Servicer:",
         f'    """Serves ``{service.full_name}``: override the methods; the others answer UNIMPLEMENTED."""',
         "",
         f"    service_name = {service.full_name!r}",
@@ -154,16 +170,20 @@ def _render_servicer(out: List[str], service: Service) -> None:
     for m in service.methods:
         out += [
             "",
-            f"    def {m.attribute}{_servicer_signature(m)}:",
+            f"    {_servicer_method(m, asynchronous)}",
             "        raise dubbo.RpcError(",
             f"            grpc.StatusCode.UNIMPLEMENTED, {f'Method not implemented: {service.full_name}/{m.name}'!r}",
             "        )",
         ]
+
+
+def _render_handler(out: List[str], service: Service) -> None:
+    servicers = f"Union[{service.name}Servicer, {service.name}AsyncServicer]"
     out += [
         "",
         "",
-        f"def {snake_case(service.name)}_handler(servicer: {service.name}Servicer) -> dubbo.RpcServiceHandler:",
-        f'    """The servicer as the ``RpcServiceHandler`` of ``{service.full_name}``, for a ``dubbo.ServiceConfig``."""',
+        f"def {snake_case(service.name)}_handler(servicer: {servicers}) -> dubbo.RpcServiceHandler:",
+        f'    """The servicer as the ``RpcServiceHandler`` of ``{service.full_name}``, for either server."""',
         "    return dubbo.RpcServiceHandler(",
         f"        {service.full_name!r},",
         "        [",
@@ -181,7 +201,7 @@ def _render_servicer(out: List[str], service: Service) -> None:
 def render(proto: descriptor_pb2.FileDescriptorProto, types: Dict[str, Tuple[str, str]]) -> str:
     """The ``*_dubbo.py`` module for one ``.proto`` file."""
     services, modules = _services(proto, types)
-    names = [f"{s.name}{kind}" for s in services for kind in ("Stub", "Servicer")]
+    names = [f"{s.name}{kind}" for s in services for kind in ("Stub", "Servicer", "AsyncStub", "AsyncServicer")]
     names += [f"{snake_case(s.name)}_handler" for s in services]
     out = [
         f"# Generated by dubbo.codegen from {proto.name}. DO NOT EDIT!",
@@ -192,7 +212,7 @@ def render(proto: descriptor_pb2.FileDescriptorProto, types: Dict[str, Tuple[str
     ]
     if services:
         out += [
-            "from typing import TYPE_CHECKING, Iterable, Optional",
+            "from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Iterable, Optional, Union",
             "",
             "import grpc",
             "",
@@ -203,7 +223,14 @@ def render(proto: descriptor_pb2.FileDescriptorProto, types: Dict[str, Tuple[str
         out += [
             "",
             "if TYPE_CHECKING:",
+            "    import dubbo.aio",
             "    from dubbo.typing import (",
+            "        AsyncBidiStreamMethod,",
+            "        AsyncClientStreamMethod,",
+            "        AsyncHandlerStream,",
+            "        AsyncRequestStream,",
+            "        AsyncServerStreamMethod,",
+            "        AsyncUnaryMethod,",
             "        BidiStreamMethod,",
             "        ClientStreamMethod,",
             "        HandlerStream,",
@@ -214,8 +241,10 @@ def render(proto: descriptor_pb2.FileDescriptorProto, types: Dict[str, Tuple[str
         ]
     out += ["", f"__all__ = {sorted(names)!r}"]
     for service in services:
-        _render_stub(out, service)
-        _render_servicer(out, service)
+        for asynchronous in (False, True):
+            _render_stub(out, service, asynchronous)
+            _render_servicer(out, service, asynchronous)
+        _render_handler(out, service)
     return "\n".join(out) + "\n"
 
 
