@@ -12,6 +12,7 @@ from ._context import ServerContext, server_context
 from ._config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
 from ._errors import RpcError
 from ._handlers import RpcMethodHandler, RpcServiceHandler
+from ._interceptors import CallInfo, Interceptor
 from ._server import Server
 from ._server_calls import ServerStream
 from ._stream import EOF
@@ -22,10 +23,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ApplicationConfig",
+    "CallInfo",
     "CallResult",
     "Client",
     "Dubbo",
     "EOF",
+    "Interceptor",
     "Keepalive",
     "ReferenceConfig",
     "RegistryConfig",

@@ -9,12 +9,13 @@ off, so a missing or unknown version or group is UNIMPLEMENTED.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, Optional, Tuple
+from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 import grpc
 
 from ._config import ServiceConfig
 from ._handlers import RpcMethodHandler
+from ._interceptors import Interceptor, intercept_handler
 from ._callables import compression_of
 from ._server_calls import grpc_method_handler
 from ._transport import with_compression
@@ -32,11 +33,12 @@ def service_key(path: str, group: Optional[str], version: Optional[str]) -> str:
     return f"{key}:{version}" if version else key
 
 
-def _methods(config: ServiceConfig, build: Build) -> Methods:
+def _methods(config: ServiceConfig, build: Build, interceptors: Sequence[Interceptor]) -> Methods:
     service = config.service_handler
     methods: Methods = {}
     compression = compression_of(config.compression)
     for name, handler in service.method_handlers.items():
+        handler = intercept_handler(service.service_name, handler, interceptors)
         methods[name] = with_compression(build(service.service_name, handler), compression)
     # Java also finds ``sayHello`` when called as ``SayHello``.
     for name in list(methods):
@@ -61,6 +63,7 @@ class Router(grpc.GenericRpcHandler):
         strict: bool = False,
         build: Build = grpc_method_handler,
         unimplemented: Callable[[str], grpc.RpcMethodHandler] = _unimplemented,
+        interceptors: Sequence[Interceptor] = (),
     ) -> None:
         # ``build`` and ``unimplemented`` make grpcio handlers: sync ones here, grpc.aio's in dubbo.aio.
         self._unimplemented = unimplemented
@@ -72,7 +75,7 @@ class Router(grpc.GenericRpcHandler):
             key = service_key(path, config.group, config.version)
             if key in self._by_key:
                 raise ValueError(f"service {key} is exported twice")
-            methods = _methods(config, build)
+            methods = _methods(config, build, interceptors)
             self._by_key[key] = methods
             first_by_path.setdefault(path, methods)
             exports_per_path[path] = exports_per_path.get(path, 0) + 1

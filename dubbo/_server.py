@@ -5,13 +5,14 @@ from __future__ import annotations
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable, List, Optional, Union
+from typing import Any, Iterable, List, Optional, Sequence, Union
 
 import grpc
 
 from ._config import ServiceConfig
 from ._handlers import RpcServiceHandler
 from ._health import HEALTH_SERVICE, add_health, add_reflection
+from ._interceptors import Interceptor
 from ._router import Router
 from ._transport import add_ports, server_options
 
@@ -37,6 +38,7 @@ class Server:
         *,
         max_workers: int = 64,
         strict_routing: bool = False,
+        interceptors: Sequence[Interceptor] = (),
         health: Optional[bool] = None,
         reflection: Optional[bool] = None,
     ) -> None:
@@ -52,7 +54,7 @@ class Server:
                 raise TypeError(f"ServiceConfig.service_handler must be an RpcServiceHandler, got {config.service_handler!r}")
         self.service_configs = configs
         self.dubbo = dubbo
-        self._router = Router(configs, strict=strict_routing)
+        self._router = Router(configs, strict=strict_routing, interceptors=interceptors)
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="dubbo-server")
         self._grpc = grpc.server(self._executor, options=server_options(configs))
         names = tuple(dict.fromkeys(c.service_handler.service_name for c in configs))
