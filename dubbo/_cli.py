@@ -27,6 +27,7 @@ from google.protobuf.descriptor import MethodDescriptor
 from ._client import Client
 from ._config import DEFAULT_PORT, ReferenceConfig, RegistryConfig
 from ._errors import RpcError
+from ._url import URL, decode
 
 __all__ = ["main", "run"]
 
@@ -378,20 +379,18 @@ def _health(args: argparse.Namespace) -> None:
 
 def provider_record(node: str) -> Dict[str, Any]:
     """What one ZooKeeper provider node says, decoded from its name (Java's ``URLEncoder`` form)."""
-    url = urllib.parse.unquote_plus(node)
-    parts = urllib.parse.urlsplit(url)
-    parameters = dict(pair.partition("=")[::2] for pair in parts.query.split("&") if pair)
-    methods = parameters.get("methods")
+    url = URL.parse(decode(node))
+    methods = url.get("methods")
     return {
-        "url": url,
-        "protocol": parts.scheme,
-        "address": parts.netloc,
-        "service": parameters.get("interface") or parts.path.strip("/") or parameters.get("service"),
-        "version": parameters.get("version") or None,
-        "group": parameters.get("group") or None,
-        "application": parameters.get("application") or None,
+        "url": decode(node),
+        "protocol": url.protocol,
+        "address": url.address,
+        "service": url.interface or url.get("service"),
+        "version": url.get("version"),
+        "group": url.get("group"),
+        "application": url.get("application"),
         "methods": methods.split(",") if methods else [],
-        "parameters": parameters,
+        "parameters": dict(url.parameters),
     }
 
 
@@ -413,7 +412,7 @@ def _providers(args: argparse.Namespace) -> None:
             for name in sorted(zk.get_children(root) if zk.exists(root) else []):
                 if zk.exists(f"{root}/{name}/providers"):
                     count = len(zk.get_children(f"{root}/{name}/providers"))
-                    print(f"{urllib.parse.unquote_plus(name)}\t{count} provider{'s' if count != 1 else ''}")
+                    print(f"{decode(name)}\t{count} provider{'s' if count != 1 else ''}")
             return
         try:
             nodes = zk.get_children(f"{root}/{service}/providers")

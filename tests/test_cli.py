@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import shutil
 import socket
 import subprocess
 import sys
@@ -230,39 +229,65 @@ def test_attachments_and_version_reach_a_plain_grpcio_server_as_headers(greeter_
 
 @pytest.fixture(scope="module")
 def certificates(tmp_path_factory) -> pathlib.Path:
-    """A throwaway CA and a server certificate for 127.0.0.1, made with the openssl command."""
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed")
+    """PEM files: a CA, a server certificate for 127.0.0.1 and a client one from it, and another CA."""
+    from certs import CertificateAuthority
+
     d = tmp_path_factory.mktemp("tls")
-    (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    for name in ("ca", "other-ca"):
-        subprocess.run(["openssl", "req", "-x509", *ec, "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "1", "-subj", f"/CN={name}"], cwd=d, check=True, capture_output=True)
-    subprocess.run(["openssl", "req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"], cwd=d, check=True, capture_output=True)
-    subprocess.run(
-        ["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-         "-out", "server.pem", "-days", "1", "-extfile", "san.ext"],
-        cwd=d, check=True, capture_output=True,
-    )
+    ca, other = CertificateAuthority("cli-test-ca"), CertificateAuthority("other-ca")
+    server, client = ca.issue("localhost", ["127.0.0.1", "localhost"]), ca.issue("cli", client=True)
+    for name, pem in [("ca.pem", ca.cert), ("other-ca.pem", other.cert), ("server.pem", server.cert),
+                      ("server.key", server.key), ("client.pem", client.cert), ("client.key", client.key)]:
+        (d / name).write_bytes(pem)
     return d
 
 
-@pytest.fixture
-def tls_greeter(certificates, greeter_pb2, greeter_pb2_grpc):
+@pytest.fixture(params=[False, True], ids=["tls", "mutual-tls"])
+def tls_greeter(request, certificates, greeter_pb2, greeter_pb2_grpc):
+    """A grpcio Greeter over TLS; with mutual TLS it wants a client certificate from the same CA."""
     key, chain = (certificates / "server.key").read_bytes(), (certificates / "server.pem").read_bytes()
-    server, port = _grpcio_greeter(greeter_pb2, greeter_pb2_grpc, grpc.ssl_server_credentials([(key, chain)]))
-    yield f"tri://127.0.0.1:{port}"
+    mutual = request.param
+    credentials = grpc.ssl_server_credentials(
+        [(key, chain)], (certificates / "ca.pem").read_bytes() if mutual else None, require_client_auth=mutual
+    )
+    server, port = _grpcio_greeter(greeter_pb2, greeter_pb2_grpc, credentials)
+    yield f"tri://127.0.0.1:{port}", (
+        ["--cert", str(certificates / "client.pem"), "--key", str(certificates / "client.key")] if mutual else []
+    )
     server.stop(0)
 
 
 def test_tls_call_trusting_the_servers_ca_succeeds(tls_greeter, certificates):
-    done = dubbo_cli("call", "--ca", str(certificates / "ca.pem"), f"{tls_greeter}/{GREETER}/sayHello", "{}")
+    url, client_cert = tls_greeter
+    done = dubbo_cli("call", "--ca", str(certificates / "ca.pem"), *client_cert, f"{url}/{GREETER}/sayHello", "{}")
     assert lines(done) == [{"message": "None/None"}]
 
 
 def test_tls_call_trusting_another_ca_exits_unavailable(tls_greeter, certificates):
-    done = dubbo_cli("call", "--ca", str(certificates / "other-ca.pem"), "--timeout", "5", f"{tls_greeter}/{GREETER}/sayHello", "{}")
+    url, client_cert = tls_greeter
+    done = dubbo_cli(
+        "call", "--ca", str(certificates / "other-ca.pem"), *client_cert, "--timeout", "5", f"{url}/{GREETER}/sayHello", "{}"
+    )
     assert done.returncode == grpc.StatusCode.UNAVAILABLE.value[0], done.stderr
+
+
+def test_mutual_tls_server_refuses_a_caller_without_certificate(certificates, greeter_pb2, greeter_pb2_grpc):
+    key, chain = (certificates / "server.key").read_bytes(), (certificates / "server.pem").read_bytes()
+    credentials = grpc.ssl_server_credentials([(key, chain)], (certificates / "ca.pem").read_bytes(), require_client_auth=True)
+    server, port = _grpcio_greeter(greeter_pb2, greeter_pb2_grpc, credentials)
+    try:
+        done = dubbo_cli(
+            "call", "--ca", str(certificates / "ca.pem"), "--timeout", "5", f"tri://127.0.0.1:{port}/{GREETER}/sayHello", "{}"
+        )
+    finally:
+        server.stop(0)
+    assert done.returncode == grpc.StatusCode.UNAVAILABLE.value[0], done.stderr
+
+
+def test_list_over_tls_reads_reflection_with_the_same_certificates(tls_greeter, certificates):
+    url, client_cert = tls_greeter
+    done = dubbo_cli("list", "--ca", str(certificates / "ca.pem"), *client_cert, url)
+    assert done.returncode == 0, done.stderr
+    assert GREETER in done.stdout.splitlines()
 
 
 # -- providers --------------------------------------------------------------------------
