@@ -255,6 +255,28 @@ class InterceptedCallable:
         return result
 
 
+    def with_call(self, *args: Any, **kwargs: Any) -> Any:
+        """Unary only: ``(response, CallResult)``, through the interceptors."""
+        run, inner = self._start()
+        run.request(args[0] if len(args) == 1 and not kwargs else args)
+        try:
+            response, result = inner.with_call(*args, **kwargs)
+        except BaseException as error:
+            run.fail(error)
+            raise
+        run.response(response)
+        run.end()
+        return response, result
+
+    def future(self, *args: Any, **kwargs: Any) -> Any:
+        """Unary only: a ``SingleResponse`` whose outcome reaches the interceptors."""
+        run, inner = self._start()
+        run.request(args[0] if len(args) == 1 and not kwargs else args)
+        result = inner.future(*args, **kwargs)
+        result._call.add_done_callback(lambda future: _end_single(run, future))
+        return result
+
+
 class _ObservedWriter:
     __slots__ = ("_writer", "_run")
 

@@ -1,5 +1,7 @@
 """Interceptors see the method, attachments, every message and the final status, in all four modes."""
 
+import time
+
 import grpc
 import pytest
 
@@ -68,8 +70,6 @@ def recorders(serve):
 
 def _settled(recorder):
     """Server-side on_end may run just after the client returned: wait for it."""
-    import time
-
     deadline = time.monotonic() + 5
     while not any(e[0] == "end" for e in recorder.events) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -141,3 +141,15 @@ def test_a_client_interceptor_can_add_attachments_and_a_server_one_can_refuse(se
         assert caught.value.code is grpc.StatusCode.UNAUTHENTICATED
         assert alice.unary("whoami")(b"") == b"alice"
         assert alice.unary("whoami").with_options(timeout=5)(b"") == b"alice"
+
+
+def test_with_call_and_future_pass_the_interceptors_too(recorders):
+    client, client_side, _ = recorders
+    response, _result = client.unary("unary").with_call(b"w")
+    assert response == b"W"
+    assert client.unary("unary").future(b"f").result(timeout=10) == b"F"
+    assert ("response", b"W") in client_side.events
+    deadline = time.monotonic() + 5  # the future's outcome reaches on_end from grpcio's thread
+    while ("response", b"F") not in client_side.events and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert ("response", b"F") in client_side.events
