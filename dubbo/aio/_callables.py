@@ -8,12 +8,13 @@ call is a coroutine; streaming calls return their stream at once, to ``async for
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import grpc
 
-from .._callables import _Callable, _no_requests_given
+from .._callables import CallResult, _Callable, _no_requests_given
 from .._errors import RpcError
+from .._metadata import decode_attachments
 from ._stream import AsyncReadStream
 
 __all__ = [
@@ -62,6 +63,42 @@ class UnaryCallable(_Callable):
             )
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
+
+
+    async def with_call(self, *args: Any, **kwargs: Any) -> Tuple[Any, CallResult]:
+        """``(response, result)``: the response and the server's headers and trailers."""
+        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        rpc = self._rpc
+        if rpc.__class__ is Unbound:
+            rpc = _bound(self)
+        call = rpc(
+            request,
+            timeout=self._deadline(),
+            metadata=self._metadata,
+            wait_for_ready=self._wait_for_ready,
+            compression=self._compression,
+        )
+        try:
+            response = await call
+        except grpc.RpcError as error:
+            raise RpcError.from_grpc(error) from None
+        return response, CallResult(_Received(await call.initial_metadata(), await call.trailing_metadata()))
+
+
+class _Received:
+    """A finished grpc.aio call's metadata, as the sync ``CallResult`` reads it."""
+
+    __slots__ = ("_initial", "_trailing")
+
+    def __init__(self, initial: Any, trailing: Any) -> None:
+        self._initial = tuple(initial or ())
+        self._trailing = tuple(trailing or ())
+
+    def initial_metadata(self) -> Sequence[Tuple[str, Any]]:
+        return self._initial
+
+    def trailing_metadata(self) -> Sequence[Tuple[str, Any]]:
+        return self._trailing
 
 
 class ServerStreamCallable(_Callable):
@@ -161,10 +198,20 @@ class _Call:
         return self._call.done()
 
     async def initial_metadata(self) -> Sequence[Tuple[str, Any]]:
+        """The raw response headers (waits for them)."""
         return tuple(await self._call.initial_metadata())
 
     async def trailing_metadata(self) -> Sequence[Tuple[str, Any]]:
+        """The raw trailers (waits for the end of the call)."""
         return tuple(await self._call.trailing_metadata())
+
+    async def headers(self) -> Dict[str, Any]:
+        """Response headers as attachments (waits for them)."""
+        return decode_attachments(await self._call.initial_metadata())
+
+    async def trailers(self) -> Dict[str, Any]:
+        """Trailers as attachments: where Java puts the server's attachments (waits for the end)."""
+        return decode_attachments(await self._call.trailing_metadata())
 
     async def code(self) -> grpc.StatusCode:
         return await self._call.code()

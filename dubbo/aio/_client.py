@@ -10,6 +10,7 @@ import grpc.experimental
 from .._callables import compression_of
 from .._client import _CHANNEL_OPTIONS, _seconds
 from .._config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
+from .._metadata import encode_attachments
 from .._transport import open_channel
 from .._triple import consumer_headers
 from ._callables import BidiStreamCallable, ClientStreamCallable, ServerStreamCallable, UnaryCallable, Unbound
@@ -50,7 +51,9 @@ class Client:
         self.reference = reference
         self._address = address
         self._channel: Optional[grpc.aio.Channel] = None
-        self._headers = consumer_headers(reference.version, reference.group, application)
+        self._headers = consumer_headers(reference.version, reference.group, application) + encode_attachments(
+            reference.attachments
+        )
         self._compression = compression_of(reference.compression)
         self._path_prefix = f"/{reference.service}/"
 
