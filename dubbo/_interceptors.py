@@ -152,25 +152,16 @@ def intercept_handler(service: str, handler: RpcMethodHandler, interceptors: Seq
     if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
         raise TypeError(f"{method}: interceptors do not yet wrap async handlers")
 
-    if kind == UNARY:
+    if kind in (UNARY, CLIENT_STREAM):
 
-        def wrapped(request: Any) -> Any:
+        def wrapped(request_or_stream: Any) -> Any:
             run = _server_run(interceptors, method, kind)
+            if kind == UNARY:
+                argument = run.request(request_or_stream)
+            else:
+                argument = _InterceptedStream(request_or_stream, run)
             try:
-                response = fn(run.request(request))
-            except BaseException as error:
-                run.fail(error)
-                raise
-            run.response(response)
-            run.end()
-            return response
-
-    elif kind == CLIENT_STREAM:
-
-        def wrapped(requests: Any) -> Any:
-            run = _server_run(interceptors, method, kind)
-            try:
-                response = fn(_InterceptedStream(requests, run))
+                response = fn(argument)
             except BaseException as error:
                 run.fail(error)
                 raise
