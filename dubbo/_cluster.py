@@ -166,51 +166,81 @@ class _MultiCallable:
 
 
 class _Unary(_MultiCallable):
-    """A unary call under the reference's cluster mode."""
+    """A unary call under the reference's cluster mode; ``with_call`` too. ``future`` picks
+    one provider and is not retried (like a stream)."""
 
     def __call__(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
                  credentials: Any = None, wait_for_ready: Optional[bool] = None,
                  compression: Optional[grpc.Compression] = None) -> Any:
         options = {"timeout": timeout, "wait_for_ready": wait_for_ready, "compression": compression}
+        return self._invoke(request, metadata, options, False)
+
+    def with_call(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
+                  credentials: Any = None, wait_for_ready: Optional[bool] = None,
+                  compression: Optional[grpc.Compression] = None) -> Any:
+        """``(response, call)``; under failsafe a failure gives ``(None, the failed call)``."""
+        options = {"timeout": timeout, "wait_for_ready": wait_for_ready, "compression": compression}
+        return self._invoke(request, metadata, options, True)
+
+    def future(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
+               credentials: Any = None, wait_for_ready: Optional[bool] = None,
+               compression: Optional[grpc.Compression] = None) -> Any:
+        invoker, token = self._pick(_key(request))
+        try:
+            future = self._stub(invoker).future(
+                request, timeout=timeout, metadata=self._metadata(invoker, metadata),
+                wait_for_ready=wait_for_ready, compression=compression,
+            )
+        except BaseException:
+            invoker.end(token, False)
+            raise
+        future.add_done_callback(lambda f: invoker.end(token, not f.cancelled() and f.exception() is None))
+        return future
+
+    def _invoke(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any], with_call: bool) -> Any:
         mode = self._cluster.mode
         if mode == "failover":
-            return self._failover(request, metadata, options)
+            return self._failover(request, metadata, options, with_call)
         if mode == "forking":
-            return self._forking(request, metadata, options)
+            return self._forking(request, metadata, options, with_call)
         try:
-            return self._once(request, metadata, options)
+            return self._once(request, metadata, options, with_call)
         except grpc.RpcError as error:
-            if mode != "failsafe":
+            if mode != "failsafe" or isinstance(error, RpcError):
                 raise
             log.warning("failsafe: ignoring the failure of %s: %s", self._method, error)
-            return None
+            return (None, error) if with_call else None
 
-    def _once(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any], tried: Optional[list] = None) -> Any:
+    def _once(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any], with_call: bool,
+              tried: Optional[list] = None) -> Any:
         """One attempt on one provider; its address is added to ``tried``."""
         invoker, token = self._pick(_key(request), tried or ())
         if tried is not None:
             tried.append(invoker.address)
+        stub = self._stub(invoker)
         succeeded = False
         try:
-            response = self._stub(invoker)(request, metadata=self._metadata(invoker, metadata), **options)
+            response = (stub.with_call if with_call else stub)(
+                request, metadata=self._metadata(invoker, metadata), **options
+            )
             succeeded = True
             return response
         finally:
             invoker.end(token, succeeded)
 
-    def _failover(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any]) -> Any:
+    def _failover(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any], with_call: bool) -> Any:
         tried: list = []
         attempts = self._cluster.retries(self._method) + 1
         for attempt in range(attempts):
             try:
-                return self._once(request, metadata, options, tried)
+                return self._once(request, metadata, options, with_call, tried)
             except grpc.RpcError as error:
                 # RpcError here is ours (no provider at all); grpcio's errors carry the call's status.
                 if isinstance(error, RpcError) or attempt + 1 == attempts or error.code() not in _RETRYABLE:
                     raise
         raise self._cluster.no_provider()  # not reached: the last attempt raises
 
-    def _forking(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any]) -> Any:
+    def _forking(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any], with_call: bool) -> Any:
         invokers = list(self._cluster.directory.invokers)
         forks = self._cluster.forks
         chosen = []
@@ -227,16 +257,16 @@ class _Unary(_MultiCallable):
             future = self._stub(invoker).future(request, metadata=self._metadata(invoker, metadata), **options)
 
             def finished(future: Any, invoker: Invoker = invoker, token: Any = token) -> None:
-                invoker.end(token, future.exception() is None)
+                invoker.end(token, not future.cancelled() and future.exception() is None)
                 done.put(future)
 
             future.add_done_callback(finished)
         error = None
         for _ in chosen:
-            future = done.get()
-            if future.exception() is None:
-                return future.result()
-            error = future.exception()
+            future = done.get()  # each fork ends: answered, failed, or past its deadline
+            if not future.cancelled() and future.exception() is None:
+                return (future.result(), future) if with_call else future.result()
+            error = future.exception() if not future.cancelled() else RpcError(grpc.StatusCode.CANCELLED, "cancelled")
         raise error
 
 

@@ -262,3 +262,13 @@ def test_closing_everything_leaves_no_threads_channels_or_nodes(registry_config,
     finally:
         zk.stop()
         zk.close()
+
+
+def test_with_call_and_future_work_through_the_cluster(three, connect_registry):
+    whoami = connect_registry().unary("whoami")
+    response, result = whoami.with_call(b"")
+    assert response in (b"a", b"b", b"c") and result.trailing_metadata() is not None
+    assert whoami.future(b"").result() in (b"a", b"b", b"c")
+    with pytest.raises(RpcError) as error:
+        connect_registry().unary("unavailable").with_call(b"")
+    assert error.value.code is grpc.StatusCode.UNAVAILABLE and total_calls(three, "unavailable") == 3

@@ -220,3 +220,21 @@ def test_the_kazoo_client_is_shared_and_closed_with_its_last_user(start_provider
     assert registry.client.connected  # still ours
     registry.release()
     assert not registry.client.connected
+
+
+def test_digest_auth_guards_the_nodes_as_java_does(start_provider, connect_registry, zookeeper_server, zk_client):
+    from kazoo.exceptions import NoAuthError
+
+    secured = RegistryConfig.from_url(f"zookeeper://alice:secret@{zookeeper_server.hosts}?group=auth{os.getpid()}")
+    start_provider("p1", registry=secured)
+    assert connect_registry(registry=secured).unary("whoami")(b"") == b"p1"
+    with pytest.raises(NoAuthError):  # nodes are CREATOR_ALL_ACL, like Curator's with authorization
+        zk_client.get_children(f"/{secured.group}/{SERVICE}/providers")
+
+
+def test_a_missing_kazoo_is_a_clear_error(registry_config, monkeypatch):
+    import dubbo._registry
+
+    monkeypatch.setattr(dubbo._registry, "KazooClient", None)
+    with pytest.raises(ImportError, match=r"dubbo-grpcio\[registry\]"):
+        dubbo.Dubbo(registry_config=registry_config).create_client(dubbo.ReferenceConfig(service=SERVICE))

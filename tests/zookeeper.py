@@ -2,7 +2,7 @@
 
 ``ZooKeeper(tmp_dir).start()`` runs ``ZooKeeperServerMain`` on a free port with its own
 data directory and config (admin server off, ``ruok``/``srvr`` whitelisted), waits until
-it answers ``imok``, and ``stop()`` always ends the process. ``restart()`` keeps the port
+it serves (``srvr`` reports its mode), and ``stop()`` always ends the process. ``restart()`` keeps the port
 and the data, so sessions survive a short outage as they would in production.
 
 Also the registry tests' fixtures: a registry group per test, providers of ``test.Who``
@@ -129,7 +129,8 @@ class ZooKeeper:
             if self._process.poll() is not None:
                 break
             try:
-                if four_letter_word(self.port, b"ruok") == b"imok":
+                # "ruok" answers before the database is loaded; "srvr" reports a Mode once it serves.
+                if b"Mode:" in four_letter_word(self.port, b"srvr"):
                     return self
             except OSError:
                 pass
