@@ -252,14 +252,17 @@ class _Messages:
         out.flush()
 
 
-def _write_all(call: Any, requests: Iterator[Any]) -> None:
-    """Send every request, then half-close; a bad line cancels the call and is re-raised."""
+def _send(call: Any, requests: Iterator[Any], failed: List[BaseException]) -> None:
+    """Write every request, then half-close. A bad request is recorded, then the call cancelled."""
     try:
         for request in requests:
             call.write(request)
-    except BaseException:
+    except RpcError as error:  # a line that is not JSON for the request type
+        failed.append(error)
         call.cancel()
-        raise
+        return
+    except ValueError:  # the call has already ended: reading it tells how
+        return
     call.done_writing()
 
 
@@ -306,29 +309,22 @@ def _call(args: argparse.Namespace) -> None:
                 messages.show(response, out)
         elif not method.server_streaming:
             call = rpc()
-            _write_all(call, requests)
+            failed: List[BaseException] = []
+            _send(call, requests, failed)
+            if failed:
+                raise failed[0]
             messages.show(call.result(), out)
         else:
             call = rpc()
-            failed: List[BaseException] = []
-
-            def send() -> None:
-                try:
-                    _write_all(call, requests)
-                except BaseException as error:  # reported after the responses stop
-                    failed.append(error)
-
-            writer = threading.Thread(target=send, name="dubbo-cli-stdin", daemon=True)
-            writer.start()
+            failed = []
+            threading.Thread(target=_send, args=(call, requests, failed), name="dubbo-cli-stdin", daemon=True).start()
             try:
                 for response in call:
                     messages.show(response, out)
             except RpcError:
-                if failed:
+                if failed:  # recorded before the cancel that ended the call
                     raise failed[0] from None
                 raise
-            if failed:
-                raise failed[0]
 
 
 # -- list, health -----------------------------------------------------------------------

@@ -117,6 +117,18 @@ def test_handler_error_status_becomes_the_exit_code(serve, greeter_pb2):
     assert "NOT_FOUND: no user eve" in done.stderr
 
 
+def test_client_stream_the_server_ends_early_exits_with_its_status(serve, greeter_pb2):
+    def client_stream(requests):
+        raise RpcError(grpc.StatusCode.PERMISSION_DENIED, "not you")
+
+    handler = RpcMethodHandler.client_stream(client_stream, "clientStream", greeter_pb2.GreeterRequest.FromString)
+    port = serve(RpcServiceHandler(GREETER, [handler])).port
+    many = '{"name": "x"}\n' * 5000
+    done = dubbo_cli("call", "--proto", str(PROTOS / "greeter.proto"), f"tri://127.0.0.1:{port}/{GREETER}/clientStream", stdin=many)
+    assert done.returncode == grpc.StatusCode.PERMISSION_DENIED.value[0], done.stderr
+    assert done.stderr.strip() == "PERMISSION_DENIED: not you"
+
+
 def test_timeout_expiry_exits_deadline_exceeded(serve, greeter_pb2):
     release = threading.Event()
 
