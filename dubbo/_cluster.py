@@ -12,7 +12,9 @@ after a handler's error; ``failfast`` makes one attempt; ``failsafe`` makes one 
 success. Streaming calls pick one provider per call and are never retried.
 
 Per method, ``ReferenceConfig.parameters`` accepts Java's method keys:
-``{"sayHello.loadbalance": "roundrobin", "sayHello.retries": "0"}``.
+``{"sayHello.loadbalance": "roundrobin", "sayHello.retries": "0"}``. A unary call's
+deadline follows Java's precedence: the consumer's timeout, else the provider URL's
+``timeout`` (``method.timeout`` first), else 3000 ms.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any, Dict, Optional, Sequence
 
 import grpc
 
-from ._config import ReferenceConfig, RegistryConfig
+from ._config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig, RegistryConfig
 from ._directory import Directory, Invoker
 from ._errors import RpcError
 from ._loadbalance import load_balance
@@ -40,6 +42,7 @@ DEFAULT_RETRIES = 2
 DEFAULT_FORKS = 2
 _RETRYABLE = (grpc.StatusCode.UNAVAILABLE,)
 _PROVIDER_HEADERS = (SERVICE_VERSION, SERVICE_GROUP)
+_DEFAULT_TIMEOUT = DEFAULT_UNARY_TIMEOUT_MS / 1000.0
 
 
 def _int(value: Any, name: str, default: int) -> int:
@@ -67,6 +70,8 @@ class ClusterChannel:
         self._balancers: Dict[str, Any] = {}
         load_balance(self._default_balance)  # reject an unknown name now, not at the first call
         # With group/version patterns ("*", "a,b") each call names the chosen provider's own.
+        # With no timeout of the consumer's own, a provider's ``timeout`` replaces the 3000 ms default.
+        self.provider_timeout = reference.timeout is None
         self.provider_headers = any(v and ("*" in v or "," in v) for v in (reference.version, reference.group))
         self._unavailable = (
             f"no provider of {reference.service} (version={reference.version or ''}, group={reference.group or ''}, "
@@ -186,16 +191,20 @@ class _Unary(_MultiCallable):
                credentials: Any = None, wait_for_ready: Optional[bool] = None,
                compression: Optional[grpc.Compression] = None) -> Any:
         invoker, token = self._pick(_key(request))
+        options = self._options(invoker, {"timeout": timeout, "wait_for_ready": wait_for_ready, "compression": compression})
         try:
-            future = self._stub(invoker).future(
-                request, timeout=timeout, metadata=self._metadata(invoker, metadata),
-                wait_for_ready=wait_for_ready, compression=compression,
-            )
+            future = self._stub(invoker).future(request, metadata=self._metadata(invoker, metadata), **options)
         except BaseException:
             invoker.end(token, False)
             raise
         future.add_done_callback(lambda f: invoker.end(token, not f.cancelled() and f.exception() is None))
         return future
+
+    def _options(self, invoker: Invoker, options: Dict[str, Any]) -> Dict[str, Any]:
+        """The call's options, with the provider's timeout in place of the default one."""
+        if self._cluster.provider_timeout and options["timeout"] == _DEFAULT_TIMEOUT:
+            return dict(options, timeout=invoker.timeout(self._method) or _DEFAULT_TIMEOUT)
+        return options
 
     def _invoke(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any], with_call: bool) -> Any:
         mode = self._cluster.mode
@@ -221,7 +230,7 @@ class _Unary(_MultiCallable):
         succeeded = False
         try:
             response = (stub.with_call if with_call else stub)(
-                request, metadata=self._metadata(invoker, metadata), **options
+                request, metadata=self._metadata(invoker, metadata), **self._options(invoker, options)
             )
             succeeded = True
             return response
@@ -254,7 +263,9 @@ class _Unary(_MultiCallable):
             raise self._cluster.no_provider()
         done: "queue.Queue[Any]" = queue.Queue()
         for invoker, token in chosen:
-            future = self._stub(invoker).future(request, metadata=self._metadata(invoker, metadata), **options)
+            future = self._stub(invoker).future(
+                request, metadata=self._metadata(invoker, metadata), **self._options(invoker, options)
+            )
 
             def finished(future: Any, invoker: Invoker = invoker, token: Any = token) -> None:
                 invoker.end(token, not future.cancelled() and future.exception() is None)

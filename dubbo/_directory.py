@@ -29,6 +29,7 @@ class Invoker:
         self._reference = reference
         self._channel = acquire_channel(reference, self.address)
         self._stubs: Dict[Tuple, Any] = {}
+        self._timeouts: Dict[str, Optional[float]] = {}
         self._stats: Dict[str, CallStats] = stats if stats is not None else {}
         self._inflight = 0
         self._retired = False
@@ -46,6 +47,20 @@ class Invoker:
             factory = getattr(self._channel, kind)
             stub = self._stubs[key] = factory(f"/{self.path}/{method}", serializer, deserializer)
         return stub
+
+    def timeout(self, method: str) -> Optional[float]:
+        """The provider's ``timeout`` for ``method`` in seconds (Java's precedence: after the
+        consumer's own, before the 3000 ms default), or ``None``."""
+        try:
+            return self._timeouts[method]
+        except KeyError:
+            value = self.url.method_get(method, "timeout")
+            try:
+                seconds = int(value) / 1000.0 if value else None
+            except ValueError:
+                seconds = None
+            self._timeouts[method] = seconds = seconds if seconds and seconds > 0 else None
+            return seconds
 
     def stats(self, method: str) -> CallStats:
         stats = self._stats.get(method)

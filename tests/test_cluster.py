@@ -272,3 +272,21 @@ def test_with_call_and_future_work_through_the_cluster(three, connect_registry):
     with pytest.raises(RpcError) as error:
         connect_registry().unary("unavailable").with_call(b"")
     assert error.value.code is grpc.StatusCode.UNAVAILABLE and total_calls(three, "unavailable") == 3
+
+
+def test_a_provider_timeout_replaces_the_default_deadline(start_provider, connect_registry, registry_config):
+    from dubbo import RpcMethodHandler, RpcServiceHandler, ServiceConfig, server_context
+
+    def remaining(request):
+        return b"%.1f" % server_context().time_remaining()
+
+    service = RpcServiceHandler("test.Deadline", [RpcMethodHandler.unary(remaining)])
+    config = ServiceConfig(service, port=0, parameters={"timeout": "9000", "remaining.timeout": "7000"})
+    server = dubbo.Dubbo(registry_config=registry_config).create_server(config).start()
+    try:
+        provider_set = float(connect_registry(service="test.Deadline").unary("remaining")(b""))
+        consumer_set = float(connect_registry(service="test.Deadline", timeout=1000).unary("remaining")(b""))
+    finally:
+        server.stop(0)
+    assert 3.0 < provider_set <= 7.0  # the method-level provider timeout, not 3000 ms nor 9000 ms
+    assert consumer_set <= 1.0  # the consumer's own wins

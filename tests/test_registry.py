@@ -238,3 +238,15 @@ def test_a_missing_kazoo_is_a_clear_error(registry_config, monkeypatch):
     monkeypatch.setattr(dubbo._registry, "KazooClient", None)
     with pytest.raises(ImportError, match=r"dubbo-grpcio\[registry\]"):
         dubbo.Dubbo(registry_config=registry_config).create_client(dubbo.ReferenceConfig(service=SERVICE))
+
+
+def test_a_closed_client_leaves_no_watcher_on_a_shared_session(start_provider, connect_registry, registry_config):
+    provider = start_provider("p1")
+    registry = provider.server._exporter._registry  # the provider keeps the shared session open
+    base = f"{_root(registry_config)}/{encode(SERVICE)}"
+    paths = [f"{base}/{category}" for category in ("providers", "configurators", "routers")]
+    client = connect_registry()
+    assert all(registry.client._child_watchers.get(path) for path in paths)
+    client.close()
+    assert not any(registry.client._child_watchers.get(path) for path in paths)
+    assert not registry._subscriptions
