@@ -80,7 +80,11 @@ class Server:
             if getattr(self.dubbo, "registry_config", None) is not None:
                 from ._exporter import Exporter  # kazoo is needed only when a registry is used
 
-                self._exporter = Exporter(self, self.dubbo)
+                try:
+                    self._exporter = Exporter(self, self.dubbo)
+                except BaseException:
+                    self._grpc.stop(0)  # not findable, so not serving either
+                    raise
         return self
 
     def stop(self, grace: Optional[float] = None) -> None:
