@@ -250,3 +250,24 @@ def test_a_closed_client_leaves_no_watcher_on_a_shared_session(start_provider, c
     client.close()
     assert not any(registry.client._child_watchers.get(path) for path in paths)
     assert not registry._subscriptions
+
+
+def test_a_provider_process_that_exits_without_stopping_leaves_no_node(zookeeper_server, registry_config, zk_client):
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, threading, dubbo\n"
+        "from dubbo import RegistryConfig, ServiceConfig\n"
+        "from zookeeper import who_service\n"
+        "config = ServiceConfig(who_service('gone', {}, threading.Event()), port=0)\n"
+        "dubbo.Dubbo(registry_config=RegistryConfig.from_url(sys.argv[1])).create_server(config).start()\n"
+        "print('registered', flush=True)\n"
+    )
+    tests = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(tests), tests]))
+    url = f"{zookeeper_server.url}?group={registry_config.group}"
+    done = subprocess.run([sys.executable, "-c", script, url], env=env, capture_output=True, text=True, timeout=60)
+    assert "registered" in done.stdout, done.stderr
+    # Gone at exit, not after the 60 s session timeout (wait_until gives up after 30 s).
+    wait_until(lambda: not _providers(zk_client, registry_config), "the exited provider's node is gone")
