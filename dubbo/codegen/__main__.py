@@ -2,7 +2,7 @@
 
 Runs grpcio-tools' bundled protoc with ``protoc-gen-dubbo`` pointed at this package, and,
 unless the arguments already say where, also writes the ``_pb2`` module and its ``.pyi``
-stub into the ``--dubbo_out`` directory. Protobuf's well-known types are on the import path.
+stub into the ``--dubbo_out`` directory (``--mypy_out`` takes mypy-protobuf's stubs instead). Protobuf's well-known types are on the import path.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if out is not None:
         if _option(args, "--python_out") is None:
             args.append(f"--python_out={out}")
-        if _option(args, "--pyi_out") is None:
+        if _option(args, "--pyi_out") is None and _option(args, "--mypy_out") is None:
             args.append(f"--pyi_out={out}")
     well_known = os.path.join(os.path.dirname(protoc.__file__), "_proto")
     with tempfile.TemporaryDirectory(prefix="dubbo-codegen-") as scratch:
