@@ -161,7 +161,7 @@ def chain(serve):
 def test_a_call_made_inside_a_handler_inherits_the_remaining_deadline(chain, connect):
     client = connect(f"tri://127.0.0.1:{chain.port}/demo.Front")
     remaining = float(client.unary("call").with_options(timeout=2.0)(b""))
-    assert 0 < remaining <= 2.0
+    assert 0 < remaining <= 2.1  # grpc-timeout rounds up to its unit
 
 
 def test_inheriting_the_deadline_can_be_turned_off(chain, connect):
