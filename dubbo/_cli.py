@@ -192,7 +192,9 @@ def _find_service(pool: descriptor_pool.DescriptorPool, name: str) -> Any:
     try:
         return pool.FindServiceByName(name)
     except KeyError:
-        raise RpcError(grpc.StatusCode.UNIMPLEMENTED, f"Service not found: {name}") from None
+        raise RpcError(
+            grpc.StatusCode.UNIMPLEMENTED, f"Service not found: {name} (if the server has it but cannot describe it, use --proto)"
+        ) from None
     except grpc.RpcError as error:
         raise _reflection_error(error) from None
 

@@ -353,6 +353,25 @@ def test_generated_module_lands_next_to_pb2_for_nested_proto_paths(tmp_path):
     assert "dubbo.RpcServiceHandler(\n        'S'," in generated  # no package: the bare service name
 
 
+def test_keyword_rpc_names_get_a_trailing_underscore_and_proto_without_services_an_empty_module(tmp_path, monkeypatch):
+    (tmp_path / "kw.proto").write_text(
+        'syntax = "proto3";\npackage kw;\nmessage M {}\n'
+        "service S { rpc import(M) returns (M); rpc Import(M) returns (M); }\n"
+    )
+    (tmp_path / "msgs.proto").write_text('syntax = "proto3";\npackage kw.msgs;\nmessage Only {}\n')
+    done = run_codegen(f"-I{tmp_path}", f"--dubbo_out={tmp_path}", "kw.proto", "msgs.proto")
+    assert done.returncode == 0, done.stderr
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        kw, msgs = importlib.import_module("kw_dubbo"), importlib.import_module("msgs_dubbo")
+    finally:
+        for name in ("kw_dubbo", "kw_pb2", "msgs_dubbo", "msgs_pb2"):
+            sys.modules.pop(name, None)
+    assert [m for m in vars(kw.SServicer) if "mport" in m] == ["import_", "Import"]
+    assert kw.s_handler(kw.SServicer()).method_names == ["Import", "import"]  # wire names as in the proto
+    assert msgs.__all__ == []
+
+
 MYPY_GOOD = """\
 from typing import AsyncIterator, Iterator
 import codegen_demo_pb2 as pb
