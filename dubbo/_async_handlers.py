@@ -35,7 +35,7 @@ def is_async(fn: Callable[..., Any]) -> bool:
 
 
 class LoopThread:
-    """An event loop on a daemon thread, started on first use and closed by ``stop()``.
+    """An event loop on a daemon thread, started on first use and ended by ``stop()``.
 
     Its default executor (``max_workers`` threads) reads blocking request iterators.
     """
@@ -44,6 +44,7 @@ class LoopThread:
         self._name = name
         self._max_workers = max_workers
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
 
     @property
@@ -53,20 +54,33 @@ class LoopThread:
             with self._lock:
                 if self._loop is None:
                     loop = asyncio.new_event_loop()
-                    loop.set_default_executor(ThreadPoolExecutor(self._max_workers, thread_name_prefix=self._name))
-                    threading.Thread(target=loop.run_forever, name=self._name, daemon=True).start()
+                    executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix=self._name)
+                    loop.set_default_executor(executor)
+                    self._thread = threading.Thread(target=self._run, args=(loop, executor), name=self._name, daemon=True)
+                    self._thread.start()
                     self._loop = loop
                 loop = self._loop
         return loop
 
+    @staticmethod
+    def _run(loop: asyncio.AbstractEventLoop, executor: ThreadPoolExecutor) -> None:
+        try:
+            loop.run_forever()
+        finally:
+            executor.shutdown(wait=False)
+            loop.close()
+
     def submit(self, coroutine: Any) -> Future:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """End the loop (calls were ended first, by the server's stop) and wait for its thread."""
         with self._lock:
             loop, self._loop = self._loop, None
+            thread, self._thread = self._thread, None
         if loop is not None:
             loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout)
 
 
 _shared: Optional[LoopThread] = None

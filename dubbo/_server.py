@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -9,11 +10,13 @@ from typing import Any, Iterable, List, Optional, Sequence, Union
 
 import grpc
 
+from ._async_handlers import LoopThread
 from ._config import ServiceConfig
 from ._handlers import RpcServiceHandler
 from ._health import HEALTH_SERVICE, add_health, add_reflection
 from ._interceptors import Interceptor
 from ._router import Router
+from ._server_calls import grpc_method_handler
 from ._transport import add_ports, server_options
 
 __all__ = ["Server"]
@@ -54,7 +57,10 @@ class Server:
                 raise TypeError(f"ServiceConfig.service_handler must be an RpcServiceHandler, got {config.service_handler!r}")
         self.service_configs = configs
         self.dubbo = dubbo
-        self._router = Router(configs, strict=strict_routing, interceptors=interceptors)
+        # Async handlers run on this server's own event loop thread, started on first use.
+        self._loop_thread = LoopThread()
+        build = functools.partial(grpc_method_handler, loop_thread=self._loop_thread)
+        self._router = Router(configs, strict=strict_routing, build=build, interceptors=interceptors)
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="dubbo-server")
         self._grpc = grpc.server(self._executor, options=server_options(configs))
         names = tuple(dict.fromkeys(c.service_handler.service_name for c in configs))
@@ -99,6 +105,7 @@ class Server:
             self.health.enter_graceful_shutdown()
         self._grpc.stop(grace).wait()
         self._executor.shutdown(wait=False)
+        self._loop_thread.stop()
         self._stopped.set()
 
     def wait_for_termination(self, timeout: Optional[float] = None) -> bool:

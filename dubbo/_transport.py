@@ -155,6 +155,19 @@ def with_compression(handler: grpc.RpcMethodHandler, compression: Optional[grpc.
             async for response in behavior(request_or_iterator, context):
                 yield response
 
+    elif inspect.iscoroutinefunction(behavior) and field in ("unary_unary", "stream_unary"):
+
+        async def compressed(request_or_iterator: Any, context: Any) -> Any:
+            context.set_compression(compression)
+            response = await behavior(request_or_iterator, context)
+            # grpc.aio sends a single response's headers without the compression it was
+            # asked for, so they go out here (unless the handler already sent its own).
+            try:
+                await context.send_initial_metadata(())
+            except grpc.aio.UsageError:
+                pass
+            return response
+
     elif inspect.iscoroutinefunction(behavior):
 
         async def compressed(request_or_iterator: Any, context: Any) -> Any:

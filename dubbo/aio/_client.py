@@ -32,6 +32,8 @@ class Client:
 
     ``await client.unary(...)(request)``; ``async for reply in client.server_stream(...)(request)``.
     The channel is made on the first call, in the running event loop, and belongs to it.
+    With no host, created from a ``Dubbo`` bootstrap with a registry, calls go to the
+    providers the registry lists, load-balanced, with the reference's cluster mode.
     """
 
     def __init__(self, reference: ReferenceConfig, dubbo: Any = None) -> None:
@@ -43,14 +45,20 @@ class Client:
             dubbo.application_config.name if dubbo is not None and dubbo.application_config else None
         )
         address = reference.address
-        if address is None:
+        registry = getattr(dubbo, "registry_config", None)
+        if address is None and registry is None:
             raise ValueError(
                 f"{reference.service}: no host to call; give host and port "
                 "(tri://host:port/service) or create the client from a Dubbo bootstrap with a registry"
             )
         self.reference = reference
         self._address = address
-        self._channel: Optional[grpc.aio.Channel] = None
+        self._channel: Any = None
+        if address is None:
+            from ._cluster import ClusterChannel  # kazoo is needed only when a registry is used
+
+            # Channel-shaped: its multicallables pick a provider per call (dubbo/_cluster.py).
+            self._channel = ClusterChannel(reference, registry, application, _AIO_CHANNEL_OPTIONS)
         self._headers = consumer_headers(reference.version, reference.group, application) + encode_attachments(
             reference.attachments
         )
@@ -121,8 +129,13 @@ class Client:
 
     async def close(self, grace: Optional[float] = None) -> None:
         """Close the channel; calls still running after ``grace`` seconds are cancelled."""
-        if self._channel is not None:
-            await self._channel.close(grace)
+        channel = self._channel
+        if channel is None:
+            return
+        if hasattr(channel, "aclose"):
+            await channel.aclose()
+        else:
+            await channel.close(grace)
 
     async def __aenter__(self) -> "Client":
         return self

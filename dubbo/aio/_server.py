@@ -5,18 +5,34 @@ from __future__ import annotations
 import asyncio
 import functools
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable, List, Optional, Union
+from typing import Any, Iterable, List, Optional, Sequence, Union
 
 import grpc
 
 from .._config import ServiceConfig
 from .._handlers import RpcServiceHandler
+from .._health import HEALTH_SERVICE, _optional, add_reflection
+from .._interceptors import Interceptor
 from .._router import Router
 from .._transport import add_ports, server_options
 from .._async_handlers import is_async
 from ._server_calls import aio_method_handler, unimplemented
 
 __all__ = ["Server"]
+
+
+async def _add_health(server: grpc.aio.Server, names: Sequence[str], wanted: Optional[bool]) -> Any:
+    """grpcio's asyncio health service, every name (and ``""``) SERVING; as ``dubbo._health.add_health``."""
+    health = _optional("grpc_health.v1.health", "health", wanted)
+    if health is None:
+        return None
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    for name in ("", *names):
+        await servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return servicer
 
 
 class Server:
@@ -35,6 +51,9 @@ class Server:
         *,
         max_workers: int = 64,
         strict_routing: bool = False,
+        interceptors: Sequence[Interceptor] = (),
+        health: Optional[bool] = None,
+        reflection: Optional[bool] = None,
     ) -> None:
         configs: List[ServiceConfig] = (
             [service_config] if isinstance(service_config, ServiceConfig) else list(service_config)
@@ -59,7 +78,12 @@ class Server:
             strict=strict_routing,
             build=functools.partial(aio_method_handler, executor=self._executor),
             unimplemented=unimplemented,
+            interceptors=interceptors,
         )
+        self._health_wanted = health
+        self._reflection_wanted = reflection
+        self.health: Any = None  # grpcio's asyncio health servicer, once started (``await server.health.set(...)``)
+        self._exporter: Any = None
         self._grpc: Optional[grpc.aio.Server] = None
         self.ports: List[int] = []
 
@@ -74,14 +98,30 @@ class Server:
         """Listen and serve; returns this server, so ``server = await Server(cfg).start()`` works."""
         if self._grpc is None:
             server = grpc.aio.server(options=server_options(self.service_configs))
+            names = tuple(dict.fromkeys(c.service_handler.service_name for c in self.service_configs))
+            # The standard services go before the router, which answers every path.
+            self.health = await _add_health(server, names, self._health_wanted)
+            add_reflection(server, names + ((HEALTH_SERVICE,) if self.health else ()), self._reflection_wanted)
             server.add_generic_rpc_handlers((self._router,))
             self.ports = add_ports(server, self.service_configs)
             await server.start()
             self._grpc = server
+            if getattr(self.dubbo, "registry_config", None) is not None:
+                from .._exporter import Exporter  # kazoo is needed only when a registry is used
+
+                self._exporter = Exporter(self, self.dubbo)
         return self
 
     async def stop(self, grace: Optional[float] = None) -> None:
-        """Stop accepting calls, let running ones finish within ``grace`` seconds, cancel the rest."""
+        """Stop accepting calls, let running ones finish within ``grace`` seconds, cancel the rest.
+
+        The services leave the registry first, and health reports NOT_SERVING, so callers move away.
+        """
+        exporter, self._exporter = self._exporter, None
+        if exporter is not None:
+            exporter.close()
+        if self.health is not None:
+            await self.health.enter_graceful_shutdown()
         if self._grpc is not None:
             await self._grpc.stop(grace)
         if self._executor is not None:
@@ -91,7 +131,7 @@ class Server:
         """Wait until the server stops (or ``timeout`` passes); True if it stopped."""
         if self._grpc is None:
             raise RuntimeError("the server was never started")
-        return await self._grpc.wait_for_termination(timeout)
+        return not await self._grpc.wait_for_termination(timeout)  # grpcio's is True on timeout
 
     async def __aenter__(self) -> "Server":
         return await self.start()

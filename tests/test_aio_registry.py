@@ -1,0 +1,96 @@
+"""dubbo.aio with a registry: asyncio clients find and balance over providers; an asyncio
+server registers its services and leaves the registry on stop."""
+
+import asyncio
+
+import grpc
+import pytest
+
+import dubbo
+from dubbo import ReferenceConfig, RpcError, RpcMethodHandler, RpcServiceHandler, ServiceConfig, aio
+
+from aio_support import aio_serve, aio_test  # noqa: F401
+from zookeeper import (  # noqa: F401  (fixtures)
+    SERVICE,
+    registry_config,
+    start_provider,
+    wait_until,
+    zookeeper_server,
+)
+
+pytest.importorskip("kazoo")
+
+
+def _client(registry_config, **fields) -> aio.Client:
+    return aio.Dubbo(registry_config=registry_config).create_client(ReferenceConfig(service=SERVICE, **fields))
+
+
+@aio_test
+async def test_an_asyncio_client_spreads_calls_over_the_registrys_providers(start_provider, registry_config):
+    providers = [start_provider(name) for name in ("a", "b")]
+    async with _client(registry_config, loadbalance="roundrobin") as client:
+        whoami = client.unary("whoami")
+        await asyncio.get_running_loop().run_in_executor(
+            None, wait_until, lambda: len(client._channel.directory.invokers) == 2, "both providers listed"
+        )
+        answers = [await whoami(b"") for _ in range(6)]
+    assert sorted(set(answers)) == [b"a", b"b"]
+    assert all(p.calls.get("whoami") for p in providers)
+
+
+@aio_test
+async def test_failover_moves_to_another_provider_when_one_is_unavailable(start_provider, registry_config):
+    providers = [start_provider("a"), start_provider("b")]
+    async with _client(registry_config, retries=3, loadbalance="roundrobin") as client:
+        await asyncio.get_running_loop().run_in_executor(
+            None, wait_until, lambda: len(client._channel.directory.invokers) == 2, "both providers listed"
+        )
+        # Each provider's handler answers UNAVAILABLE, the one status failover retries on.
+        with pytest.raises(RpcError) as caught:
+            await client.unary("unavailable")(b"")
+    assert caught.value.code is grpc.StatusCode.UNAVAILABLE
+    assert [p.calls.get("unavailable", 0) > 0 for p in providers] == [True, True]  # both were tried
+
+
+@aio_test
+async def test_streams_through_the_registry_use_one_provider(start_provider, registry_config):
+    start_provider("only")
+    async with _client(registry_config) as client:
+        await asyncio.get_running_loop().run_in_executor(
+            None, wait_until, lambda: client._channel.directory.invokers, "the provider listed"
+        )
+        assert [m async for m in client.server_stream("count")(b"")] == [b"only:0", b"only:1", b"only:2"]
+        assert [m async for m in client.bidi_stream("echo")([b"x", b"y"])] == [b"only:x", b"only:y"]
+        assert await client.client_stream("total")([b"1", b"2"]) == b"only:2"
+
+
+@aio_test
+async def test_no_provider_is_unavailable_naming_the_service(registry_config):
+    async with _client(registry_config) as client:
+        with pytest.raises(RpcError) as caught:
+            await client.unary("whoami")(b"")
+    assert caught.value.code is grpc.StatusCode.UNAVAILABLE
+    assert SERVICE in caught.value.message
+
+
+@aio_test
+async def test_an_asyncio_server_registers_and_unregisters_its_services(registry_config):
+    async def whoami(request):
+        return b"aio"
+
+    service = RpcServiceHandler(SERVICE, [RpcMethodHandler.unary(whoami)])
+    server = await aio.Dubbo(registry_config=registry_config).create_server(ServiceConfig(service, port=0)).start()
+    sync_client = dubbo.Dubbo(registry_config=registry_config).create_client(ReferenceConfig(service=SERVICE))
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.run_in_executor(
+            None, wait_until, lambda: sync_client._channel.directory.invokers, "the aio provider listed"
+        )
+        assert await loop.run_in_executor(None, sync_client.unary("whoami"), b"") == b"aio"
+        await server.stop(0)
+        await loop.run_in_executor(
+            None, wait_until, lambda: not sync_client._channel.directory.invokers, "the aio provider gone"
+        )
+    finally:
+        await server.stop(0)
+        sync_client.close()
