@@ -110,6 +110,8 @@ class ReferenceConfig:
             loadbalance=query.pop("loadbalance", None) or None,
             cluster=query.pop("cluster", None) or None,
             compression=query.pop("compression", None) or None,
+            # Apache dubbo-python's switch: TLS trusting the system's CAs.
+            tls=TlsConfig() if query.pop("ssl-enabled", "").lower() == "true" else None,
             parameters=query,
         )
 

@@ -148,3 +148,27 @@ def test_a_reference_with_a_compression_grpcio_lacks_is_refused_naming_gzip(name
 def test_a_service_with_a_compression_grpcio_lacks_is_refused_naming_gzip(greeter_pb2):
     with pytest.raises(ValueError, match="gzip"):
         dubbo.Server(ServiceConfig(greeter_service(greeter_pb2), host="127.0.0.1", port=0, compression="bzip2"))
+
+
+def test_a_handler_can_gzip_the_responses_of_one_call(serve, greeter_pb2):
+    def say_hello(request):
+        if request.name.startswith("zip"):
+            dubbo.server_context().set_compression("gzip")
+        return greeter_pb2.GreeterReply(message=request.name)
+
+    service = dubbo.RpcServiceHandler(
+        "demo.PerCall",
+        [
+            dubbo.RpcMethodHandler.unary(
+                say_hello, "sayHello", greeter_pb2.GreeterRequest.FromString, greeter_pb2.GreeterReply.SerializeToString
+            )
+        ],
+    )
+    server = serve(service)
+    zipped = raw_call(server.port, "/demo.PerCall/sayHello", greeter_pb2.GreeterRequest(name="zip" + LONG).SerializeToString())
+    plain = raw_call(server.port, "/demo.PerCall/sayHello", greeter_pb2.GreeterRequest(name=LONG).SerializeToString())
+
+    assert zipped.headers["grpc-encoding"] == "gzip"
+    assert zipped.messages[0][0] is True
+    assert plain.headers.get("grpc-encoding", "identity") == "identity"
+    assert plain.messages[0][0] is False

@@ -217,3 +217,14 @@ def test_an_unreadable_certificate_file_names_the_field_and_path(tmp_path):
 def test_a_client_certificate_needs_its_key(client_cert):
     with pytest.raises(ValueError, match="cert_chain and private_key"):
         dubbo.Client(ReferenceConfig(service=GREETER, host="127.0.0.1", port=1, tls=TlsConfig(cert_chain=client_cert.cert)))
+
+
+def test_ssl_enabled_in_a_url_turns_on_tls_with_the_systems_cas():
+    assert ReferenceConfig.from_url(f"tri://127.0.0.1:1/{GREETER}?ssl-enabled=true").tls == TlsConfig()
+    assert ReferenceConfig.from_url(f"tri://127.0.0.1:1/{GREETER}").tls is None
+
+
+def test_an_ssl_enabled_url_cannot_call_a_plaintext_server(serve, greeter_pb2):
+    server = serve(greeter_service(greeter_pb2))
+    with dubbo.Client(ReferenceConfig.from_url(f"tri://127.0.0.1:{server.port}/{GREETER}?ssl-enabled=true")) as client:
+        refused(client, greeter_pb2)
