@@ -395,8 +395,8 @@ def provider_record(node: str) -> Dict[str, Any]:
 def _providers(args: argparse.Namespace) -> None:
     registry = RegistryConfig.from_url(args.url)
     service = urllib.parse.urlsplit(args.url).path.strip("/")
-    kazoo_client = _import("kazoo.client", "zookeeper")
-    kazoo_exceptions = _import("kazoo.exceptions", "zookeeper")
+    kazoo_client = _import("kazoo.client", "registry")
+    kazoo_exceptions = _import("kazoo.exceptions", "registry")
     auth = [("digest", f"{registry.username}:{registry.password}")] if registry.username else None
     zk = kazoo_client.KazooClient(hosts=",".join(registry.addresses), auth_data=auth, timeout=args.timeout)
     try:
