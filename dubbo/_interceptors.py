@@ -13,6 +13,7 @@ see requests before, but responses after, the handler's (de)serializers.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from typing import Any, Dict, Iterable, Iterator, Optional, Sequence
 
@@ -61,7 +62,7 @@ class Interceptor:
 def _status_of(error: BaseException):
     if isinstance(error, RpcError):
         return error.code, error.message
-    if isinstance(error, GeneratorExit):
+    if isinstance(error, (GeneratorExit, asyncio.CancelledError)):
         return grpc.StatusCode.CANCELLED, "the call ended before the handler finished"
     return grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}"
 
@@ -150,7 +151,7 @@ def intercept_handler(service: str, handler: RpcMethodHandler, interceptors: Seq
     fn, kind = handler.method, handler.kind
     method = f"/{service}/{handler.method_name}"
     if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
-        raise TypeError(f"{method}: interceptors do not yet wrap async handlers")
+        return _intercept_async(handler, method, interceptors)
 
     if kind in (UNARY, CLIENT_STREAM):
 
@@ -188,6 +189,89 @@ def intercept_handler(service: str, handler: RpcMethodHandler, interceptors: Seq
                 run.end()
                 return None
             return run.responses(result)
+
+    return RpcMethodHandler(kind, wrapped, handler.method_name, handler.request_deserializer, handler.response_serializer)
+
+
+class _AsyncInterceptedStream:
+    """An async handler's stream whose reads and writes pass the interceptors."""
+
+    def __init__(self, stream: Any, run: _Run) -> None:
+        self._stream = stream
+        self._run = run
+
+    async def __aiter__(self) -> Any:
+        async for message in self._stream:
+            yield self._run.request(message)
+
+    async def read(self, timeout: Optional[float] = None) -> Any:
+        message = await self._stream.read(timeout)
+        if message:
+            self._run.request(message)
+        return message
+
+    async def write(self, message: Any) -> None:
+        await self._stream.write(self._run.response(message))
+
+    async def done_writing(self) -> None:
+        await self._stream.done_writing()
+
+
+async def _async_responses(run: _Run, messages: Any) -> Any:
+    try:
+        if hasattr(messages, "__aiter__"):
+            async for message in messages:
+                yield run.response(message)
+        else:
+            for message in messages:
+                yield run.response(message)
+    except BaseException as error:
+        run.fail(error)
+        raise
+    run.end()
+
+
+def _intercept_async(handler: RpcMethodHandler, method: str, interceptors: Sequence[Interceptor]) -> RpcMethodHandler:
+    """``intercept_handler`` for ``async def`` and async generator handlers (either server runs them)."""
+    fn, kind = handler.method, handler.kind
+
+    if kind in (UNARY, CLIENT_STREAM):
+
+        async def wrapped(request_or_stream: Any) -> Any:
+            run = _server_run(interceptors, method, kind)
+            if kind == UNARY:
+                argument = run.request(request_or_stream)
+            else:
+                argument = _AsyncInterceptedStream(request_or_stream, run)
+            try:
+                response = await fn(argument)
+            except BaseException as error:
+                run.fail(error)
+                raise
+            run.response(response)
+            run.end()
+            return response
+
+    elif inspect.isasyncgenfunction(fn):
+
+        async def wrapped(stream: Any) -> Any:
+            run = _server_run(interceptors, method, kind)
+            async for message in _async_responses(run, fn(_AsyncInterceptedStream(stream, run))):
+                yield message
+
+    else:
+
+        async def wrapped(stream: Any) -> Any:
+            run = _server_run(interceptors, method, kind)
+            try:
+                result = await fn(_AsyncInterceptedStream(stream, run))
+            except BaseException as error:
+                run.fail(error)
+                raise
+            if result is None:
+                run.end()
+                return None
+            return _async_responses(run, result)
 
     return RpcMethodHandler(kind, wrapped, handler.method_name, handler.request_deserializer, handler.response_serializer)
 

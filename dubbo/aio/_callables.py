@@ -175,6 +175,8 @@ class _Call:
         """Send one request (only for calls made without a request iterable)."""
         if not self._writable:
             raise TypeError("write() is for calls made without a request iterable")
+        if self._run is not None:  # interceptors see written requests
+            self._run.request(message)
         try:
             await self._call.write(message)
         except grpc.RpcError as error:
@@ -224,22 +226,24 @@ class ResponseStream(AsyncReadStream, _Call):
     and for calls made without requests, ``await write()`` / ``await done_writing()``.
     """
 
-    __slots__ = ("_call", "_writable")
+    __slots__ = ("_call", "_writable", "_run")
 
     def __init__(self, call: Any, writable: bool) -> None:
         super().__init__(call.read)
         self._call = call
         self._writable = writable
+        self._run: Any = None
 
 
 class SingleResponse(_Call):
     """The one response of a client-streaming call: ``await`` it, or ``await read(timeout)`` then ``EOF``."""
 
-    __slots__ = ("_call", "_writable", "_taken", "_stream", "_cancelled")
+    __slots__ = ("_call", "_writable", "_taken", "_stream", "_cancelled", "_run")
 
     def __init__(self, call: Any, writable: bool) -> None:
         self._call = call
         self._writable = writable
+        self._run: Any = None
         self._taken = False
         self._stream: Optional[AsyncReadStream] = None
         self._cancelled = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import grpc
 import grpc.experimental
@@ -10,10 +10,13 @@ import grpc.experimental
 from .._callables import compression_of
 from .._client import _CHANNEL_OPTIONS, _seconds
 from .._config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
+from .._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY
+from .._interceptors import Interceptor
 from .._metadata import encode_attachments
 from .._transport import open_channel
 from .._triple import consumer_headers
 from ._callables import BidiStreamCallable, ClientStreamCallable, ServerStreamCallable, UnaryCallable, Unbound
+from ._intercepted import InterceptedCallable
 
 __all__ = ["Client"]
 
@@ -36,7 +39,9 @@ class Client:
     providers the registry lists, load-balanced, with the reference's cluster mode.
     """
 
-    def __init__(self, reference: ReferenceConfig, dubbo: Any = None) -> None:
+    def __init__(
+        self, reference: ReferenceConfig, dubbo: Any = None, *, interceptors: Sequence[Interceptor] = ()
+    ) -> None:
         if not isinstance(reference, ReferenceConfig):
             raise TypeError(f"expected a ReferenceConfig, got {reference!r}")
         if not reference.service:
@@ -64,6 +69,12 @@ class Client:
         )
         self._compression = compression_of(reference.compression)
         self._path_prefix = f"/{reference.service}/"
+        self._interceptors = tuple(interceptors)
+
+    def _intercepted(self, callable_: Any, method_name: str, kind: str) -> Any:
+        if not self._interceptors:
+            return callable_
+        return InterceptedCallable(callable_, self._interceptors, self._path(method_name), kind)
 
     @property
     def channel(self) -> grpc.aio.Channel:
@@ -93,7 +104,8 @@ class Client:
         timeout_ms = self.reference.timeout
         rpc = self._multicallable("unary_unary", self._path(method_name), None, response_deserializer)
         timeout = _seconds(DEFAULT_UNARY_TIMEOUT_MS if timeout_ms is None else timeout_ms)
-        return UnaryCallable(rpc, request_serializer, self._headers, timeout, self._compression)
+        call = UnaryCallable(rpc, request_serializer, self._headers, timeout, self._compression)
+        return self._intercepted(call, method_name, UNARY)
 
     def client_stream(
         self,
@@ -103,7 +115,8 @@ class Client:
     ) -> ClientStreamCallable:
         """``await call(iterable)``, or ``call()`` then ``write``/``done_writing``, for the one response."""
         rpc = self._multicallable("stream_unary", self._path(method_name), request_serializer, response_deserializer)
-        return ClientStreamCallable(rpc, None, self._headers, None, self._compression)
+        call = ClientStreamCallable(rpc, None, self._headers, None, self._compression)
+        return self._intercepted(call, method_name, CLIENT_STREAM)
 
     def server_stream(
         self,
@@ -113,7 +126,8 @@ class Client:
     ) -> ServerStreamCallable:
         """``call(request)`` → a stream of responses to ``async for``."""
         rpc = self._multicallable("unary_stream", self._path(method_name), None, response_deserializer)
-        return ServerStreamCallable(rpc, request_serializer, self._headers, None, self._compression)
+        call = ServerStreamCallable(rpc, request_serializer, self._headers, None, self._compression)
+        return self._intercepted(call, method_name, SERVER_STREAM)
 
     def bidi_stream(
         self,
@@ -123,7 +137,8 @@ class Client:
     ) -> BidiStreamCallable:
         """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; read the responses."""
         rpc = self._multicallable("stream_stream", self._path(method_name), request_serializer, response_deserializer)
-        return BidiStreamCallable(rpc, None, self._headers, None, self._compression)
+        call = BidiStreamCallable(rpc, None, self._headers, None, self._compression)
+        return self._intercepted(call, method_name, BIDI_STREAM)
 
     bi_stream = bidi_stream
 
