@@ -153,3 +153,23 @@ def test_the_sync_server_runs_async_handlers_on_a_loop_thread_it_ends_on_stop(se
     server.stop(0)
     threads[0].join(10)
     assert not threads[0].is_alive()
+
+
+@aio_test
+async def test_run_until_signal_serves_until_the_signal_then_stops():
+    import os
+    import signal
+
+    async def echo(request):
+        return request
+
+    config = ServiceConfig(RpcServiceHandler("demo.Echo", [RpcMethodHandler.unary(echo)]), host="127.0.0.1", port=0)
+    server = aio.Server(config)
+    running = asyncio.ensure_future(server.run_until_signal(grace=5, signals=(signal.SIGUSR1,)))
+    while not server.ports:
+        await asyncio.sleep(0.01)
+    async with connect(f"tri://127.0.0.1:{server.port}/demo.Echo") as client:
+        assert await client.unary("echo")(b"up") == b"up"
+    os.kill(os.getpid(), signal.SIGUSR1)
+    assert await asyncio.wait_for(running, 30) == signal.SIGUSR1
+    assert await server.wait_for_termination(1) is True

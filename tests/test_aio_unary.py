@@ -157,3 +157,11 @@ def test_the_bootstrap_makes_asyncio_clients_and_servers():
     config = ServiceConfig(RpcServiceHandler("demo.Echo", []), host="127.0.0.1", port=0)
     assert isinstance(boot.create_client(dubbo.ReferenceConfig.from_url("tri://127.0.0.1:1/demo.Echo")), aio.Client)
     assert isinstance(boot.create_server(config), aio.Server)
+
+
+def test_dubbo_aio_offers_every_name_of_dubbo():
+    """``from dubbo import aio as dubbo`` is the whole switch."""
+    assert sorted(aio.__all__) == sorted(dubbo.__all__)
+    shared = {"ApplicationConfig", "ReferenceConfig", "RegistryConfig", "ServiceConfig", "EOF", "RpcError",
+              "RpcMethodHandler", "RpcServiceHandler", "server_context", "Interceptor", "TlsConfig"}
+    assert all(getattr(aio, name) is getattr(dubbo, name) for name in shared)

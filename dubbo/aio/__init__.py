@@ -5,14 +5,21 @@
     reply = await client.unary("sayHello", Request.SerializeToString, Reply.FromString)(request)
     async for reply in client.server_stream("sayHellos", ...)(request): ...
 
-Configs, handlers, ``EOF`` and ``RpcError`` are the sync API's own objects; the same
+Every name of ``dubbo`` is here. Configs, handlers, ``EOF``, ``RpcError``,
+``server_context()`` and interceptors are the sync API's own objects; ``Client``,
+``Server``, ``Dubbo`` and the call results are the asyncio ones. The same
 ``RpcServiceHandler`` (async or sync handlers) serves on ``dubbo.Server`` and here.
 """
 
+from .._callables import CallResult
 from .._config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
+from .._context import ServerContext, server_context
 from .._errors import RpcError
 from .._handlers import RpcMethodHandler, RpcServiceHandler
+from .._interceptors import CallInfo, Interceptor
 from .._stream import EOF
+from .._tls import TlsConfig
+from .._transport import Keepalive
 from ._bootstrap import Dubbo
 from ._callables import ResponseStream, SingleResponse
 from ._client import Client
@@ -21,9 +28,13 @@ from ._stream import AsyncServerStream as ServerStream
 
 __all__ = [
     "ApplicationConfig",
+    "CallInfo",
+    "CallResult",
     "Client",
     "Dubbo",
     "EOF",
+    "Interceptor",
+    "Keepalive",
     "ReferenceConfig",
     "RegistryConfig",
     "ResponseStream",
@@ -31,7 +42,10 @@ __all__ = [
     "RpcMethodHandler",
     "RpcServiceHandler",
     "Server",
+    "ServerContext",
     "ServerStream",
     "ServiceConfig",
     "SingleResponse",
+    "TlsConfig",
+    "server_context",
 ]

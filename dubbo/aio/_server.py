@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, List, Optional, Sequence, Union
 
@@ -85,6 +86,7 @@ class Server:
         self.health: Any = None  # grpcio's asyncio health servicer, once started (``await server.health.set(...)``)
         self._exporter: Any = None
         self._grpc: Optional[grpc.aio.Server] = None
+        self._stopping: Optional[asyncio.Event] = None
         self.ports: List[int] = []
 
     @property
@@ -106,6 +108,7 @@ class Server:
             self.ports = add_ports(server, self.service_configs)
             await server.start()
             self._grpc = server
+            self._stopping = asyncio.Event()
             if getattr(self.dubbo, "registry_config", None) is not None:
                 from .._exporter import Exporter  # kazoo is needed only when a registry is used
 
@@ -117,6 +120,8 @@ class Server:
 
         The services leave the registry first, and health reports NOT_SERVING, so callers move away.
         """
+        if self._stopping is not None:
+            self._stopping.set()
         exporter, self._exporter = self._exporter, None
         if exporter is not None:
             exporter.close()
@@ -132,6 +137,35 @@ class Server:
         if self._grpc is None:
             raise RuntimeError("the server was never started")
         return not await self._grpc.wait_for_termination(timeout)  # grpcio's is True on timeout
+
+    async def run_until_signal(self, grace: float = 10.0, signals=(signal.SIGTERM, signal.SIGINT)) -> Optional[int]:
+        """Start, serve until one of ``signals`` arrives (or ``stop()``), then ``stop(grace)``; returns the signal.
+
+        For a service's main coroutine (``asyncio.run(server.run_until_signal())``): SIGTERM
+        from a process manager then drains calls instead of killing them.
+        """
+        loop = asyncio.get_running_loop()
+        received: List[int] = []
+        arrived = asyncio.Event()
+
+        def on_signal(signum: int) -> None:
+            received.append(signum)
+            arrived.set()
+
+        for signum in signals:
+            loop.add_signal_handler(signum, on_signal, signum)
+        try:
+            await self.start()
+            # Not grpc.aio's wait_for_termination: cancelling it breaks the server's shutdown.
+            waits = {asyncio.ensure_future(arrived.wait()), asyncio.ensure_future(self._stopping.wait())}
+            _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in pending:
+                waiting.cancel()
+        finally:
+            for signum in signals:
+                loop.remove_signal_handler(signum)
+            await self.stop(grace)
+        return received[0] if received else None
 
     async def __aenter__(self) -> "Server":
         return await self.start()
