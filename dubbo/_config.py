@@ -148,6 +148,8 @@ class ServiceConfig:
     max_receive_message_size: Optional[int] = None
     keepalive: Optional[Keepalive] = None
     tls: Optional[TlsConfig] = None
+    # Dubbo's provider token (dubbo/_auth.py): calls must carry it as the ``token`` attachment.
+    token: Optional[str] = None
 
     @property
     def bind_address(self) -> str:

@@ -13,6 +13,7 @@ from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 import grpc
 
+from ._auth import with_token
 from ._config import ServiceConfig
 from ._handlers import RpcMethodHandler
 from ._interceptors import Interceptor, intercept_handler
@@ -39,7 +40,8 @@ def _methods(config: ServiceConfig, build: Build, interceptors: Sequence[Interce
     compression = compression_of(config.compression)
     for name, handler in service.method_handlers.items():
         handler = intercept_handler(service.service_name, handler, interceptors)
-        methods[name] = with_compression(build(service.service_name, handler), compression)
+        built = with_compression(build(service.service_name, handler), compression)
+        methods[name] = with_token(built, config.token, f"/{service.service_name}/{name}")
     # Java also finds ``sayHello`` when called as ``SayHello``.
     for name in list(methods):
         alias = name[:1].upper() + name[1:]
