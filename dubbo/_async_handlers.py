@@ -13,7 +13,7 @@ import asyncio
 import inspect
 import queue
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterator, Optional
 
 import grpc
@@ -168,6 +168,8 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         context.add_callback(future.cancel)  # the caller went away: so does the handler
         try:
             return future.result()
+        except CancelledError:  # the call ended first (cancelled, or past its deadline)
+            context.abort(grpc.StatusCode.CANCELLED, "the call ended before its handler")
         except Exception as error:
             _fail(context, error, method)
 

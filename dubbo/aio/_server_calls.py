@@ -92,7 +92,12 @@ class _Call:
         return getattr(self._context, name)
 
     def is_active(self) -> bool:
-        return not self._context.done() and not self._context.cancelled()
+        """False once the call is over; inside a handler that is being cancelled, already False."""
+        if self._context.done() or self._context.cancelled():
+            return False
+        task = asyncio.current_task()
+        cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+        return not (cancelling is not None and cancelling())
 
     def add_callback(self, callback: Callable[[], None]) -> bool:
         self._context.add_done_callback(lambda _context: callback())
