@@ -55,6 +55,8 @@ def _fail(context: grpc.ServicerContext, error: BaseException, method: str) -> N
         if error.details:
             context.abort_with_status(error.to_status())
         context.abort(error.code, error.message)
+    if isinstance(error, grpc.RpcError) and not context.is_active():
+        raise error  # grpcio's request iterator: the caller cancelled or the deadline passed, not a failure
     _log.error("%s failed", method, exc_info=error)
     context.abort(grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}")
 

@@ -287,6 +287,16 @@ def settle(reading, baseline: int, slack: int, seconds: float = 20.0) -> int:
         time.sleep(0.2)
 
 
+def record(case: str, **figures) -> None:
+    """Note a measured figure for RELIABILITY.md (appended as JSON to $DUBBO_RELIABILITY_FIGURES)."""
+    path = os.environ.get("DUBBO_RELIABILITY_FIGURES")
+    if path:
+        import json
+
+        with open(path, "a") as out:
+            out.write(json.dumps({"case": case, **figures}) + "\n")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
