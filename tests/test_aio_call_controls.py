@@ -118,3 +118,25 @@ async def test_an_async_handler_sees_the_time_remaining_and_the_peer(any_serve):
     assert 0 < seen["remaining"] <= 21
     assert no_deadline is None
     assert "127.0.0.1" in seen["peer"]
+
+
+@aio_test
+async def test_message_size_limits_hold_on_the_asyncio_stack(aio_serve):
+    from dubbo import ReferenceConfig, ServiceConfig, aio
+
+    async def echo(request):
+        return request
+
+    service = RpcServiceHandler("demo.Size", [RpcMethodHandler.unary(echo)])
+    server = aio_serve(ServiceConfig(service, max_receive_message_size=1024))
+    roomy = ReferenceConfig(service="demo.Size", host="127.0.0.1", port=server.port)
+    tight = ReferenceConfig(service="demo.Size", host="127.0.0.1", port=server.port, max_send_message_size=512)
+    async with aio.Client(roomy) as client, aio.Client(tight) as tight_client:
+        assert await client.unary("echo")(b"x" * 500) == b"x" * 500
+        with pytest.raises(RpcError) as over_service:
+            await client.unary("echo")(b"x" * 2000)  # over the service's receive limit
+        with pytest.raises(RpcError) as over_reference:
+            await tight_client.unary("echo")(b"x" * 600)  # over the reference's send limit
+    assert over_service.value.code is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert over_reference.value.code is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "512" in over_reference.value.message
