@@ -140,3 +140,21 @@ async def test_message_size_limits_hold_on_the_asyncio_stack(aio_serve):
     assert over_service.value.code is grpc.StatusCode.RESOURCE_EXHAUSTED
     assert over_reference.value.code is grpc.StatusCode.RESOURCE_EXHAUSTED
     assert "512" in over_reference.value.message
+
+
+@aio_test
+async def test_a_provider_token_guards_async_handlers_on_the_asyncio_server(aio_serve):
+    from dubbo import ReferenceConfig, ServiceConfig, aio
+
+    async def secret(request):
+        return b"secret"
+
+    server = aio_serve(ServiceConfig(RpcServiceHandler("demo.Tok", [RpcMethodHandler.unary(secret)]), token="s3"))
+    base = dict(service="demo.Tok", host="127.0.0.1", port=server.port)
+    async with aio.Client(ReferenceConfig(**base)) as anonymous, aio.Client(
+        ReferenceConfig(**base, attachments={"token": "s3"})
+    ) as holder:
+        with pytest.raises(RpcError) as refused:
+            await anonymous.unary("secret")(b"")
+        assert await holder.unary("secret")(b"") == b"secret"
+    assert refused.value.code is grpc.StatusCode.UNAUTHENTICATED
