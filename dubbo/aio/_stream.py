@@ -25,6 +25,11 @@ def _cancelled_error() -> RpcError:
     return RpcError(grpc.StatusCode.CANCELLED, "Locally cancelled by application!")
 
 
+def _retrieved(task: "asyncio.Future") -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 class AsyncReadStream:
     """Messages from the peer, in order, pulled with ``read`` (a coroutine giving a message or grpc's EOF)."""
 
@@ -82,6 +87,7 @@ class AsyncReadStream:
                 return message
             # A read that may time out runs as a task, so giving up waiting leaves it running.
             pending = self._pending = asyncio.ensure_future(self._read())
+            pending.add_done_callback(_retrieved)  # a read nobody comes back for logs nothing
         try:
             done, _ = await asyncio.wait((pending,), timeout=timeout)
         except asyncio.CancelledError:  # the caller's task was cancelled: so is the read (and the call)
