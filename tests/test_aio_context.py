@@ -107,3 +107,22 @@ async def test_a_handler_may_end_its_call_with_server_context_abort(any_serve):
             await client.unary("refuse")(b"")
     assert caught.value.code is grpc.StatusCode.PERMISSION_DENIED
     assert caught.value.message == "not you"
+
+
+@pytest.mark.parametrize("style", ["generator", "writer"])
+@aio_test
+async def test_a_sync_streaming_handler_on_the_aio_server_reads_its_attachments(aio_serve, style):
+    def generator(stream):
+        stream.read()
+        yield dubbo.server_context().attachments.get("tenant", "none").encode()
+
+    def writer(stream):
+        stream.read()
+        stream.write(dubbo.server_context().attachments.get("tenant", "none").encode())
+        stream.done_writing()
+
+    fn = generator if style == "generator" else writer
+    server = aio_serve(RpcServiceHandler("demo.Sync", [RpcMethodHandler.server_stream(fn, "tenant")]))
+    async with connect(f"tri://127.0.0.1:{server.port}/demo.Sync") as client:
+        call = client.server_stream("tenant").with_options(attachments={"tenant": "acme"})
+        assert [m async for m in call(b"")] == [b"acme"]

@@ -10,10 +10,11 @@ worker thread, talking to the call through the loop, so it never blocks the loop
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 from concurrent.futures import Executor
-from typing import Any, Awaitable, Callable, Iterator, List, Optional
+from typing import Any, Awaitable, Callable, List, Optional
 
 import grpc
 
@@ -273,24 +274,28 @@ def _sync_handler(service: str, handler: RpcMethodHandler, executor: Executor) -
     deserialize = sync.request_deserializer  # the sync adapters deserialize requests themselves
     serialize = sync.response_serializer
 
+    # Behaviors run on a worker thread in a copy of the call's context variables, as
+    # asyncio.to_thread does, so server_context() and deadline inheritance work there.
     async def call(behavior: Callable[..., Any], request: Any, context: Any) -> Any:
         loop = asyncio.get_running_loop()
         sync_context = _SyncContext(context, loop)
         try:
-            return await loop.run_in_executor(executor, behavior, request, sync_context)
+            run = contextvars.copy_context().run
+            return await loop.run_in_executor(executor, run, behavior, request, sync_context)
         finally:
             sync_context._end()
 
-    def pump(responses: Iterator[Any], context: Any, loop: asyncio.AbstractEventLoop) -> None:
-        for response in responses:  # on the worker thread: each write waits for the network
+    def pump(behavior: Callable[..., Any], request: Any, sync_context: _SyncContext, context: Any) -> None:
+        loop = sync_context._loop
+        for response in behavior(request, sync_context):  # each write waits for the network
             asyncio.run_coroutine_threadsafe(context.write(response), loop).result()
 
     async def stream(behavior: Callable[..., Any], request: Any, context: Any) -> None:
         loop = asyncio.get_running_loop()
         sync_context = _SyncContext(context, loop)
         try:
-            responses = behavior(request, sync_context)  # a generator: nothing runs yet
-            await loop.run_in_executor(executor, pump, responses, context, loop)
+            run = contextvars.copy_context().run
+            await loop.run_in_executor(executor, run, pump, behavior, request, sync_context, context)
         finally:
             sync_context._end()
 
