@@ -114,23 +114,49 @@ def _reader(requests: Iterator[Any]) -> Callable[[], Any]:
 
 
 class _Out:
-    """Responses from the loop to grpcio's thread: ``await put()`` waits while the queue is full."""
+    """Responses from the loop to grpcio's thread, bounded: ``await put()`` waits while the
+    queue is full, and grpcio's thread wakes it (only then) as it takes a response."""
 
-    __slots__ = ("queue", "open")
+    __slots__ = ("queue", "open", "_loop", "_space", "_waiting")
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.queue: queue.Queue = queue.Queue(64)
         self.open = True
+        self._loop = loop
+        self._space: Optional[asyncio.Event] = None
+        self._waiting = False
 
     async def put(self, item: Any) -> None:
+        """On the loop."""
         while True:
             try:
                 self.queue.put_nowait(item)
                 return
             except queue.Full:
                 if not self.open:
-                    raise asyncio.CancelledError()
-                await asyncio.sleep(0.001)
+                    raise asyncio.CancelledError() from None
+            if self._space is None:
+                self._space = asyncio.Event()
+            self._space.clear()
+            self._waiting = True
+            try:
+                if self.queue.full():  # still full now that get() will wake us
+                    await self._space.wait()
+            finally:
+                self._waiting = False
+
+    def get(self) -> Any:
+        """On grpcio's thread."""
+        item = self.queue.get()
+        if self._waiting:
+            self._loop.call_soon_threadsafe(self._space.set)
+        return item
+
+    def close(self) -> None:
+        """grpcio is done with the call: a waiting ``put`` gives up."""
+        self.open = False
+        if self._waiting:
+            self._loop.call_soon_threadsafe(self._space.set)
 
 
 class _Raised:
@@ -191,7 +217,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
 
     def responses(read: Callable[[], Any], context: grpc.ServicerContext) -> Iterator[Any]:
-        out = _Out()
+        out = _Out(loop_thread.loop)
 
         async def drive() -> None:
             current_call.set(context)
@@ -206,7 +232,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         context.add_callback(future.cancel)
         try:
             while True:
-                item = out.queue.get()
+                item = out.get()
                 if item is _DONE:
                     return
                 if item.__class__ is _Raised:
@@ -215,7 +241,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         except Exception as error:
             _fail(context, error, method)
         finally:
-            out.open = False
+            out.close()
             future.cancel()
 
     if kind == SERVER_STREAM:
