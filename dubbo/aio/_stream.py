@@ -19,9 +19,10 @@ from .._stream import EOF
 
 __all__ = ["AsyncReadStream", "AsyncServerStream"]
 
-# What reading a call the caller cancelled raises (grpc.aio raises CancelledError, which
-# would look like the reading task itself being cancelled).
+
 def _cancelled_error() -> RpcError:
+    """What reading a call the caller cancelled raises (grpc.aio raises CancelledError, which
+    would look like the reading task itself being cancelled)."""
     return RpcError(grpc.StatusCode.CANCELLED, "Locally cancelled by application!")
 
 
