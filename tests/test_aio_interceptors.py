@@ -151,3 +151,15 @@ async def test_sync_handlers_on_the_aio_server_pass_its_interceptors(aio_serve):
         ("call", "server", "server_stream", "/demo.Icpt/serverStream"),
         ("request", b"x,y"), ("response", b"x"), ("response", b"y"), ("end", grpc.StatusCode.OK, ""),
     ]
+
+
+@aio_test
+async def test_future_passes_the_interceptors_too(recorders):
+    reference, client_side, _ = recorders
+    async with aio.Client(reference, interceptors=[client_side]) as client:
+        assert await client.unary("unary").future(b"f") == b"F"
+        for _ in range(100):  # the outcome reaches on_end from the call's done callback
+            if ("response", b"F") in client_side.events:
+                break
+            await asyncio.sleep(0.01)
+    assert ("response", b"F") in client_side.events

@@ -165,3 +165,24 @@ def test_dubbo_aio_offers_every_name_of_dubbo():
     shared = {"ApplicationConfig", "ReferenceConfig", "RegistryConfig", "ServiceConfig", "EOF", "RpcError",
               "RpcMethodHandler", "RpcServiceHandler", "server_context", "Interceptor", "TlsConfig"}
     assert all(getattr(aio, name) is getattr(dubbo, name) for name in shared)
+
+
+@aio_test
+async def test_future_starts_a_call_to_await_read_or_cancel_later(any_serve):
+    gate = asyncio.Event()
+
+    async def held(request):
+        await asyncio.wait_for(gate.wait(), 10)
+        return request
+
+    async def release(request):
+        gate.set()
+        return b""
+
+    server = any_serve(RpcServiceHandler("demo.F", [RpcMethodHandler.unary(held), RpcMethodHandler.unary(release)]))
+    async with connect(f"tri://127.0.0.1:{server.port}/demo.F") as client:
+        pending = client.unary("held").future(b"later")
+        assert await pending.read(timeout=0.05) is None
+        await client.unary("release")(b"")
+        assert await pending.read(timeout=10) == b"later"
+        assert await client.unary("held").future(b"again") == b"again"

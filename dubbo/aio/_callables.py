@@ -85,6 +85,24 @@ class UnaryCallable(_Callable):
         return response, CallResult(_Received(await call.initial_metadata(), await call.trailing_metadata()))
 
 
+    def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
+        """Start the call without waiting: ``await`` it or ``read(timeout)`` it later, or ``cancel()`` it."""
+        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        rpc = self._rpc
+        if rpc.__class__ is Unbound:
+            rpc = _bound(self)
+        call = rpc(
+            request,
+            timeout=self._deadline(),
+            metadata=self._metadata,
+            wait_for_ready=self._wait_for_ready,
+            compression=self._compression,
+        )
+        if asyncio.iscoroutine(call):  # a registry-balanced call: a task to cancel or await
+            call = asyncio.ensure_future(call)
+        return SingleResponse(call, False)
+
+
 class _Received:
     """A finished grpc.aio call's metadata, as the sync ``CallResult`` reads it."""
 

@@ -94,6 +94,14 @@ class InterceptedCallable(_interceptors.InterceptedCallable):
         run.end()
         return response, result
 
+    def future(self, *args: Any, **kwargs: Any) -> Any:
+        """Unary only: a ``SingleResponse`` whose outcome reaches the interceptors."""
+        run, inner = self._start()
+        run.request(args[0] if len(args) == 1 and not kwargs else args)
+        result = inner.future(*args, **kwargs)
+        result._call.add_done_callback(lambda call: asyncio.ensure_future(_end_single(run, call)))
+        return result
+
 
 async def _end_single(run: Any, call: Any) -> None:
     try:
