@@ -109,17 +109,24 @@ class Runner:
                 record.update(status="error", error="server did not start: " + _tail(server.stderr.read()))
                 return record
             started = time.perf_counter()
+            client = subprocess.Popen(
+                self._cmd(which, 1, "client", client_impl, str(port), workload, str(n)),
+                env=_env(which),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             try:
-                client = subprocess.run(
-                    self._cmd(which, 1, "client", client_impl, str(port), workload, str(n)),
-                    env=_env(which),
-                    capture_output=True,
-                    text=True,
-                    timeout=self.timeout,
-                )
+                stdout, stderr = client.communicate(timeout=self.timeout)
             except subprocess.TimeoutExpired:
-                record.update(status="stalled", error=f"no result within {self.timeout:.0f} s")
+                # Stalled (both processes idle) or merely slow (still burning CPU)?
+                busy = _cpu_seconds(client.pid, server.pid, window=1.0)
+                client.kill()
+                client.communicate()
+                status = "stalled" if busy < 0.05 else "too slow"
+                record.update(status=status, error=f"no result within {self.timeout:.0f} s; CPU use in the last second {busy:.2f} s")
                 return record
+            client = subprocess.CompletedProcess(client.args, client.returncode, stdout, stderr)
             record["wall_s"] = round(time.perf_counter() - started, 3)
             result = _result_line(client.stdout)
             if client.returncode != 0 or result is None:
@@ -149,6 +156,25 @@ class Runner:
             server.kill()
             return None
         return int(box[0].split()[1])
+
+
+def _cpu_seconds(*pids: int, window: float) -> float:
+    """CPU seconds the processes use over the next ``window`` seconds (Linux /proc)."""
+
+    def total() -> float:
+        ticks = 0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    before = total()
+    time.sleep(window)
+    return total() - before
 
 
 def _result_line(text: str) -> Optional[Dict[str, Any]]:
@@ -207,12 +233,18 @@ def summarize(records: List[Dict[str, Any]], rows: List[str], workloads: List[st
             stalled = sum(
                 1 for r in records if r["row"] == row and r["workload"] == workload and r["status"] == "stalled"
             )
+            slow = sum(
+                1 for r in records if r["row"] == row and r["workload"] == workload and r["status"] == "too slow"
+            )
             errors = sum(1 for r in records if r["row"] == row and r["workload"] == workload and r["status"] == "error")
             if reps:
                 med, spread = _median_spread(list(reps.values()))
-                cells["values"][row] = {"median": med, "spread_pct": spread, "reps": len(reps), "stalled": stalled, "errors": errors}
-            elif stalled or errors:
-                cells["values"][row] = {"median": None, "stalled": stalled, "errors": errors}
+                cells["values"][row] = {
+                    "median": med, "spread_pct": spread, "reps": len(reps), "stalled": stalled, "too_slow": slow, "errors": errors,
+                }
+            elif stalled or slow or errors:
+                n = next((r["n"] for r in records if r["row"] == row and r["workload"] == workload), 0)
+                cells["values"][row] = {"median": None, "stalled": stalled, "too_slow": slow, "errors": errors, "n": n}
         grpcio = [table[(workload, g)] for g in GRPCIO if (workload, g) in table]
         apache = [table[(workload, APACHE)]] if (workload, APACHE) in table else []
         for row in rows:
@@ -249,11 +281,18 @@ def _fmt_cell(cell: Optional[Dict[str, Any]]) -> str:
     if cell is None:
         return "–"
     if cell["median"] is None:
-        return "stalled" if cell["stalled"] else "error"
+        if cell["stalled"]:
+            return "stalled"
+        if cell.get("too_slow"):  # an upper bound: n in more than the timeout
+            return f"< {cell['n'] / TIMEOUT_SHOWN[0]:,.0f} (timed out)"
+        return "error"
     text = f"{_fmt_rate(cell['median'])} ±{cell['spread_pct']:.0f}%"
     if cell.get("stalled"):
         text += f" ({cell['stalled']} stalled)"
     return text
+
+
+TIMEOUT_SHOWN = [40.0]  # the per-run timeout, for the bound shown when a run timed out busy
 
 
 def _fmt_ratio(value: Optional[float]) -> str:
@@ -382,7 +421,11 @@ def main() -> None:
     info = machine(pythons, pin)
     print(f"machine: {info['nproc']} CPUs, {info['cpu']}; python {info['python']}, grpcio {info['grpcio']}; pinned: {info['pinned']}")
     print(f"rows: {', '.join(rows)}; {reps} repeat(s); N: {sizes}")
+    if not rows:
+        sys.exit("no rows to run")
+    TIMEOUT_SHOWN[0] = timeout
     runner = Runner(pythons, pin, timeout)
+    gave_up: set = set()
     records: List[Dict[str, Any]] = []
     t0 = time.perf_counter()
     plan = {w: [r for r in rows if r not in DIAGNOSTIC_ROWS or w in DIAGNOSTIC_WORKLOADS] for w in workloads}
@@ -392,7 +435,11 @@ def main() -> None:
             these = plan[workload]
             shift = (rep + wi) % len(these)
             for row in these[shift:] + these[:shift]:
+                if (row, workload) in gave_up:
+                    continue
                 record = runner.run(row, all_rows[row], workload, sizes[workload])
+                if record["status"] in ("stalled", "too slow"):
+                    gave_up.add((row, workload))  # not retried: another timeout says nothing new
                 record["rep"] = rep
                 records.append(record)
                 status = f"{record['rate']:,.0f} {record['unit']}" if record["status"] == "ok" else record["status"] + " " + record.get("error", "")
