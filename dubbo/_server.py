@@ -26,9 +26,12 @@ class Server:
     """Serves one or more ``ServiceConfig`` s. ``start()`` returns the server itself.
 
     Each streaming call holds a worker thread while it runs: ``max_workers`` bounds how
-    many calls run at once. Several versions or groups of one service may be exported
-    side by side; ``strict_routing=True`` stops Java's fallback to ``1.0.0`` and to the
-    first-exported service for calls that name no or an unknown version/group.
+    many calls run at once; the rest wait, without a status, for a free worker.
+    ``max_concurrent_rpcs`` (grpcio's ``maximum_concurrent_rpcs``) answers calls beyond
+    it with RESOURCE_EXHAUSTED instead (see RELIABILITY.md for sizing). Several versions
+    or groups of one service may be exported side by side; ``strict_routing=True`` stops
+    Java's fallback to ``1.0.0`` and to the first-exported service for calls that name no
+    or an unknown version/group.
     ``health`` and ``reflection`` host grpcio's standard services (on when their
     packages are installed, see dubbo/_health.py); ``server.health`` is the health
     servicer, to ``set()`` a service's status by hand.
@@ -40,6 +43,7 @@ class Server:
         dubbo: Any = None,
         *,
         max_workers: int = 64,
+        max_concurrent_rpcs: Optional[int] = None,
         strict_routing: bool = False,
         interceptors: Sequence[Interceptor] = (),
         health: Optional[bool] = None,
@@ -62,7 +66,9 @@ class Server:
         build = functools.partial(grpc_method_handler, loop_thread=self._loop_thread)
         self._router = Router(configs, strict=strict_routing, build=build, interceptors=interceptors)
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="dubbo-server")
-        self._grpc = grpc.server(self._executor, options=server_options(configs))
+        self._grpc = grpc.server(
+            self._executor, options=server_options(configs), maximum_concurrent_rpcs=max_concurrent_rpcs
+        )
         names = tuple(dict.fromkeys(c.service_handler.service_name for c in configs))
         # grpcio asks generic handlers in order and the router answers every path, so
         # the standard services go first.

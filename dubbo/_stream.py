@@ -159,7 +159,15 @@ class RequestQueue:
         return self
 
     def __next__(self) -> Any:
-        message = self._queue.get()
+        while True:
+            try:
+                message = self._queue.get(timeout=0.5)
+                break
+            except queue.Empty:
+                # The call ended (cancelled, failed, past its deadline) without done_writing():
+                # end the iteration, or grpcio's sending thread waits here forever.
+                if not self.is_active():
+                    raise StopIteration from None
         if message is _DONE:
             raise StopIteration
         return message

@@ -198,6 +198,22 @@ def assert_serving(port: int) -> None:
         assert fresh.unary("echo")(b"still serving") == b"still serving"
 
 
+def eventually_serving(port: int, seconds: float = 30.0) -> None:
+    """A normal call succeeds once the server has cleaned up after an attack (bounded wait)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return assert_serving(port)
+        except dubbo.RpcError as error:
+            if time.monotonic() > deadline or error.code not in (
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                grpc.StatusCode.UNAVAILABLE,
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+            ):
+                raise
+            time.sleep(0.2)
+
+
 class ServerProcess:
     """The probe service in a child process: killable, restartable, and measurable."""
 
