@@ -58,7 +58,7 @@ $(APACHE_STAMP):
 
 .PHONY: bench bench-quick
 
-## bench: the full benchmark, 3 repeats with the mixed-stack rows (about 15 minutes on 2 cores)
+## bench: the full benchmark, 3 repeats with the mixed-stack rows (about 20 minutes on 2 cores)
 bench: $(STAMP) $(APACHE_STAMP)
 	$(PY) bench/run.py --diagnostics --apache-python $(APACHE_VENV)/bin/python
 
