@@ -173,3 +173,25 @@ async def test_run_until_signal_serves_until_the_signal_then_stops():
     os.kill(os.getpid(), signal.SIGUSR1)
     assert await asyncio.wait_for(running, 30) == signal.SIGUSR1
     assert await server.wait_for_termination(1) is True
+
+
+@aio_test
+async def test_max_concurrent_rpcs_answers_calls_beyond_it_with_resource_exhausted():
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def hold(request):
+        started.set()
+        await release.wait()
+        return b"held"
+
+    config = ServiceConfig(RpcServiceHandler("demo.Hold", [RpcMethodHandler.unary(hold)]), host="127.0.0.1", port=0)
+    async with aio.Server(config, max_concurrent_rpcs=1) as server:
+        async with connect(f"tri://127.0.0.1:{server.port}/demo.Hold") as client:
+            first = asyncio.ensure_future(client.unary("hold").with_options(timeout=30)(b""))
+            await started.wait()
+            with pytest.raises(dubbo.RpcError) as caught:
+                await client.unary("hold")(b"")
+            release.set()
+            assert await first == b"held"
+    assert caught.value.code is grpc.StatusCode.RESOURCE_EXHAUSTED

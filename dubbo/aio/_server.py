@@ -43,6 +43,8 @@ class Server:
     threads (made only if there are any), each streaming call holding a thread while it
     runs; for services of sync handlers only, ``dubbo.Server`` is faster. Routing on
     version and group is the sync server's, ``strict_routing`` included.
+    ``max_concurrent_rpcs`` answers calls beyond it with RESOURCE_EXHAUSTED; ``health``
+    and ``reflection`` host grpcio's standard services as on the sync server.
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class Server:
         *,
         max_workers: int = 64,
         strict_routing: bool = False,
+        max_concurrent_rpcs: Optional[int] = None,
         interceptors: Sequence[Interceptor] = (),
         health: Optional[bool] = None,
         reflection: Optional[bool] = None,
@@ -81,6 +84,7 @@ class Server:
             unimplemented=unimplemented,
             interceptors=interceptors,
         )
+        self._max_concurrent_rpcs = max_concurrent_rpcs
         self._health_wanted = health
         self._reflection_wanted = reflection
         self.health: Any = None  # grpcio's asyncio health servicer, once started (``await server.health.set(...)``)
@@ -99,7 +103,9 @@ class Server:
     async def start(self) -> "Server":
         """Listen and serve; returns this server, so ``server = await Server(cfg).start()`` works."""
         if self._grpc is None:
-            server = grpc.aio.server(options=server_options(self.service_configs))
+            server = grpc.aio.server(
+                options=server_options(self.service_configs), maximum_concurrent_rpcs=self._max_concurrent_rpcs
+            )
             names = tuple(dict.fromkeys(c.service_handler.service_name for c in self.service_configs))
             # The standard services go before the router, which answers every path.
             self.health = await _add_health(server, names, self._health_wanted)
