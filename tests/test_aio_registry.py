@@ -94,3 +94,17 @@ async def test_an_asyncio_server_registers_and_unregisters_its_services(registry
     finally:
         await server.stop(0)
         sync_client.close()
+
+
+@aio_test
+async def test_a_provider_that_leaves_gets_no_more_calls_and_its_channel_closes(start_provider, registry_config):
+    leaving, staying = start_provider("leaving"), start_provider("staying")
+    loop = asyncio.get_running_loop()
+    async with _client(registry_config, loadbalance="roundrobin") as client:
+        cluster = client._channel
+        await loop.run_in_executor(None, wait_until, lambda: len(cluster.directory.invokers) == 2, "both listed")
+        assert {await client.unary("whoami")(b"") for _ in range(4)} == {b"leaving", b"staying"}
+        leaving.stop(0)
+        await loop.run_in_executor(None, wait_until, lambda: len(cluster.directory.invokers) == 1, "one left")
+        assert {await client.unary("whoami")(b"") for _ in range(4)} == {b"staying"}
+        assert list(cluster._channels) == [f"{cluster.directory.invokers[0].address}"]

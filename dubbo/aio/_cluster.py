@@ -31,8 +31,11 @@ class ClusterChannel(_cluster.ClusterChannel):
         self._options = options
         self._channels: Dict[str, grpc.aio.Channel] = {}  # provider address -> this client's channel
         self._stubs: Dict[tuple, Any] = {}
+        self._listed: Any = ()  # the directory's invokers when channels were last pruned
 
     def stub(self, invoker: Invoker, kind: str, method: str, serializer: Any, deserializer: Any) -> Any:
+        if self.directory.invokers is not self._listed:
+            self._prune()
         key = (invoker.address, kind, method, serializer, deserializer)
         stub = self._stubs.get(key)
         if stub is None:
@@ -43,6 +46,15 @@ class ClusterChannel(_cluster.ClusterChannel):
                 )
             stub = self._stubs[key] = getattr(channel, kind)(f"/{invoker.path}/{method}", serializer, deserializer)
         return stub
+
+    def _prune(self) -> None:
+        """Close the channels of providers that left, once their running calls end (30 s at most)."""
+        self._listed = self.directory.invokers
+        listed = {invoker.address for invoker in self._listed}
+        for address in [a for a in self._channels if a not in listed]:
+            channel = self._channels.pop(address)
+            self._stubs = {key: stub for key, stub in self._stubs.items() if key[0] != address}
+            asyncio.ensure_future(channel.close(grace=30))
 
     def unary_unary(self, path: str, request_serializer: Any = None, response_deserializer: Any = None) -> "_Unary":
         return _Unary(self, "unary_unary", path, request_serializer, response_deserializer)
