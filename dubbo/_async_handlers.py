@@ -170,7 +170,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
     """The sync grpcio method handler that runs the async ``handler`` on ``loop_thread``."""
     # Imported here: dubbo.aio builds on the sync modules, which import this one.
     from ._server_calls import _decoded, _fail, _undecodable
-    from .aio._server_calls import first_then_eof, respond
+    from .aio._server_calls import first_then_eof, respond, unwritable
     from .aio._stream import AsyncServerStream
 
     fn = handler.method
@@ -205,9 +205,6 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
             return run(fn(decode(data, context)), context)
 
         return grpc.unary_unary_rpc_method_handler(unary, None, serialize)
-
-    async def unwritable(message: Any) -> None:
-        raise TypeError("a client-stream handler returns its one response")
 
     if kind == CLIENT_STREAM:
 

@@ -85,3 +85,18 @@ async def test_write_is_refused_when_requests_were_given_as_an_iterable(greeter_
         with pytest.raises(TypeError, match="without a request iterable"):
             await call.write(greeter_pb2.GreeterRequest(name="b"))
         await call
+
+
+@aio_test
+async def test_a_client_stream_handler_cannot_write_it_returns_its_response(any_serve):
+    from dubbo import RpcError, RpcMethodHandler, RpcServiceHandler
+
+    async def writes(requests):
+        await requests.write(b"not allowed")
+        return b"never"
+
+    server = any_serve(RpcServiceHandler("demo.CS", [RpcMethodHandler.client_stream(writes)]))
+    async with connect(f"tri://127.0.0.1:{server.port}/demo.CS") as client:
+        with pytest.raises(RpcError) as caught:
+            await client.client_stream("writes")([b"x"])
+    assert "cannot write" in caught.value.message

@@ -25,7 +25,7 @@ from .._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMet
 from .._server_calls import _undecodable, grpc_method_handler
 from ._stream import AsyncServerStream
 
-__all__ = ["aio_method_handler", "first_then_eof", "respond", "unimplemented"]
+__all__ = ["aio_method_handler", "first_then_eof", "respond", "unimplemented", "unwritable"]
 
 _log = logging.getLogger("dubbo.server")
 
@@ -129,6 +129,11 @@ def _serving(context: Any, stream: Optional[AsyncServerStream] = None) -> _Call:
     return call
 
 
+async def unwritable(message: Any) -> None:
+    """``write`` of a client-stream handler's stream: its one response is what it returns."""
+    raise TypeError("a client-stream handler returns its one response; it cannot write()")
+
+
 def first_then_eof(request: Any) -> Callable[[], Awaitable[Any]]:
     box: List[Any] = [request]
 
@@ -172,7 +177,7 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
         async def client_stream(requests: Any, context: grpc.aio.ServicerContext) -> Any:
             call = _serving(context)
             try:
-                response = await fn(AsyncServerStream(reader(context), context.write))
+                response = await fn(AsyncServerStream(reader(context), unwritable))
                 await call.flush()
                 return response
             except Exception as error:
