@@ -108,3 +108,27 @@ async def test_a_provider_that_leaves_gets_no_more_calls_and_its_channel_closes(
         await loop.run_in_executor(None, wait_until, lambda: len(cluster.directory.invokers) == 1, "one left")
         assert {await client.unary("whoami")(b"") for _ in range(4)} == {b"staying"}
         assert list(cluster._channels) == [f"{cluster.directory.invokers[0].address}"]
+
+
+@aio_test
+async def test_failsafe_returns_none_instead_of_raising(start_provider, registry_config):
+    start_provider("only")
+    async with _client(registry_config, cluster="failsafe") as client:
+        await asyncio.get_running_loop().run_in_executor(
+            None, wait_until, lambda: client._channel.directory.invokers, "the provider listed"
+        )
+        assert await client.unary("fail")(b"") is None
+        assert await client.unary("whoami")(b"") == b"only"
+
+
+@aio_test
+async def test_forking_calls_several_providers_and_takes_the_first_answer(start_provider, registry_config):
+    providers = [start_provider("a"), start_provider("b")]
+    async with _client(registry_config, cluster="forking") as client:
+        await asyncio.get_running_loop().run_in_executor(
+            None, wait_until, lambda: len(client._channel.directory.invokers) == 2, "both providers listed"
+        )
+        assert await client.unary("whoami")(b"") in (b"a", b"b")
+        await asyncio.get_running_loop().run_in_executor(
+            None, wait_until, lambda: all(p.calls.get("whoami") for p in providers), "both providers called"
+        )

@@ -195,3 +195,20 @@ async def test_max_concurrent_rpcs_answers_calls_beyond_it_with_resource_exhaust
             release.set()
             assert await first == b"held"
     assert caught.value.code is grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+@aio_test
+async def test_with_options_compression_gzips_one_call(greeter_pb2):
+    raw_server = RawServer()
+    try:
+        async with connect(f"tri://127.0.0.1:{raw_server.port}/{GREETER}") as client:
+            stub = GreeterStub(client, greeter_pb2)
+            try:
+                await stub.say_hello.with_options(compression="gzip")(greeter_pb2.GreeterRequest(name=LONG))
+            except dubbo.RpcError:
+                pass  # the raw server answers with no message; only the request matters here
+        (request,) = raw_server.requests
+    finally:
+        raw_server.close()
+    assert request.headers["grpc-encoding"] == "gzip"
+    assert request.messages[0][0] is True
