@@ -170,7 +170,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
     """The sync grpcio method handler that runs the async ``handler`` on ``loop_thread``."""
     # Imported here: dubbo.aio builds on the sync modules, which import this one.
     from ._server_calls import _decoded, _fail, _undecodable
-    from .aio._server_calls import first_then_eof, respond, unwritable
+    from .aio._server_calls import first_then_eof, responder, unwritable
     from .aio._stream import AsyncServerStream
 
     fn = handler.method
@@ -213,13 +213,15 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
 
         return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
 
+    respond = responder(fn)
+
     def responses(read: Callable[[], Any], context: grpc.ServicerContext) -> Iterator[Any]:
         out = _Out(loop_thread.loop)
 
         async def drive() -> None:
             current_call.set(context)
             try:
-                await respond(fn, AsyncServerStream(read, out.put))
+                await respond(AsyncServerStream(read, out.put))
                 item: Any = _DONE
             except BaseException as error:  # handed to grpcio's thread, never lost
                 item = _Raised(error)

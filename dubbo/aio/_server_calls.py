@@ -25,7 +25,7 @@ from .._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMet
 from .._server_calls import _undecodable, grpc_method_handler
 from ._stream import AsyncServerStream
 
-__all__ = ["aio_method_handler", "first_then_eof", "respond", "unimplemented", "unwritable"]
+__all__ = ["aio_method_handler", "first_then_eof", "responder", "unimplemented", "unwritable"]
 
 _log = logging.getLogger("dubbo.server")
 
@@ -59,21 +59,29 @@ def _decoding(read: Callable[[], Awaitable[Any]], deserialize: Callable[[bytes],
     return decoded
 
 
-async def respond(fn: Callable[[Any], Any], stream: AsyncServerStream) -> None:
-    """Run a streaming async handler: yielded, returned (sync or async iterable) or written responses."""
+def responder(fn: Callable[[Any], Any]) -> Callable[[AsyncServerStream], Awaitable[None]]:
+    """How to run a streaming async handler, decided once: its responses are yielded, or
+    returned (a sync or async iterable), or written by the handler itself."""
     if inspect.isasyncgenfunction(fn) or inspect.isasyncgenfunction(getattr(type(fn), "__call__", None)):
-        async for response in fn(stream):
-            await stream._write(response)
-        return
-    result = await fn(stream)
-    if result is None:
-        return
-    if hasattr(result, "__aiter__"):
-        async for response in result:
-            await stream._write(response)
-    else:
-        for response in result:
-            await stream._write(response)
+
+        async def yielded(stream: AsyncServerStream) -> None:
+            async for response in fn(stream):
+                await stream._write(response)
+
+        return yielded
+
+    async def returned_or_written(stream: AsyncServerStream) -> None:
+        result = await fn(stream)
+        if result is None:
+            return
+        if hasattr(result, "__aiter__"):
+            async for response in result:
+                await stream._write(response)
+        else:
+            for response in result:
+                await stream._write(response)
+
+    return returned_or_written
 
 
 class _Call:
@@ -185,13 +193,15 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
 
         return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
 
+    respond = responder(fn)
+
     if kind == SERVER_STREAM:
 
         async def server_stream(data: Any, context: grpc.aio.ServicerContext) -> None:
             call = _serving(context)
             try:
                 stream = call.stream = AsyncServerStream(first_then_eof(decode(data)), context.write)
-                await respond(fn, stream)
+                await respond(stream)
                 await call.flush()
             except Exception as error:
                 await _fail(context, error, method)
@@ -204,7 +214,7 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
             stream = AsyncServerStream(reader(context), context.write)
             call = _serving(context, stream)
             try:
-                await respond(fn, stream)
+                await respond(stream)
                 await call.flush()
             except Exception as error:
                 await _fail(context, error, method)
