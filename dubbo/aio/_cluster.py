@@ -154,12 +154,20 @@ class _Unary(_MultiCallable):
                 done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     if task.exception() is None:
+                        for other in pending:  # the other forks finish on their own, as in Java
+                            other.add_done_callback(_ignored)
                         return task.result()
                     error = task.exception()
-        finally:
+        except asyncio.CancelledError:  # the caller gave up: so do the forks
             for task in pending:
                 task.cancel()
+            raise
         raise error
+
+
+def _ignored(task: "asyncio.Future") -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 class _Stream(_MultiCallable):
