@@ -191,7 +191,8 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
 
     def run(coroutine: Any, context: grpc.ServicerContext) -> Any:
         future = loop_thread.submit(_in_call(context, coroutine))
-        context.add_callback(future.cancel)  # the caller went away: so does the handler
+        if not context.add_callback(future.cancel):  # the caller went away: so does the handler
+            future.cancel()  # ... already, before the handler started
         try:
             return future.result()
         except CancelledError:  # the call ended first (cancelled, or past its deadline)
@@ -228,7 +229,8 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
             await out.put(item)
 
         future = loop_thread.submit(drive())
-        context.add_callback(future.cancel)
+        if not context.add_callback(future.cancel):
+            future.cancel()
         try:
             while True:
                 item = out.get()
