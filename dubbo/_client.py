@@ -27,11 +27,11 @@ Serializer = Callable[..., bytes]
 Deserializer = Callable[[bytes], Any]
 
 # Keepalive, message sizes and TLS come from the reference (dubbo/_transport.py).
-_CHANNEL_OPTIONS = (
-    # Reading a server stream on the caller's thread saves a thread hand-off per message
-    # (×1.3–1.6 on small messages, see BENCHMARKS.md).
-    (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1),
-)
+# grpcio's SingleThreadedUnaryStream (reading a server stream on the caller's thread,
+# ×1.3–1.6 on small messages, see BENCHMARKS.md) is not used: in grpcio 1.85 every server
+# stream that does not run to its end (cancelled, past its deadline, or dropped) leaks its
+# call state and ~20 KiB (RELIABILITY.md, finding F4).
+_CHANNEL_OPTIONS: tuple = ()
 
 
 def _seconds(timeout_ms: Optional[int]) -> Optional[float]:
