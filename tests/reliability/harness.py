@@ -178,6 +178,41 @@ def server() -> Iterator[dubbo.Server]:
         running.stop(None)
 
 
+class AioServer:
+    """The probe service on ``dubbo.aio.Server``, its event loop on a thread of its own."""
+
+    def __init__(self, **server_options) -> None:
+        import asyncio
+
+        import dubbo.aio
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self.server = dubbo.aio.Server(ServiceConfig(make_service(), host="127.0.0.1", port=0), **server_options)
+        self._run(self.server.start())
+        self.port = self.server.port
+
+    def _run(self, coroutine):
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(30)
+
+    def stop(self) -> None:
+        self._run(self.server.stop(None))
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def aio_server() -> Iterator[AioServer]:
+    running = AioServer()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 def connect(port: int, **query: str) -> dubbo.Client:
     extra = "".join(f"&{k}={v}" for k, v in query.items())
     return dubbo.Client(dubbo.ReferenceConfig.from_url(f"tri://127.0.0.1:{port}/{SERVICE}?timeout=10000{extra}"))

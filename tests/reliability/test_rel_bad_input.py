@@ -16,6 +16,7 @@ from harness import (
     GRPC_HEADERS,
     SERVICE,
     RawH2,
+    aio_server,  # noqa: F401  (fixture)
     assert_serving,
     connect,
     frame,
@@ -310,3 +311,39 @@ def test_the_dubbo_client_sees_the_deserializer_error_as_rpc_error(server):
         with pytest.raises(dubbo.RpcError) as caught:
             client.unary("upper")(b"\xff\xff")
     assert caught.value.code == grpc.StatusCode.INTERNAL and "/upper" in caught.value.message
+
+
+# --- the same hostile requests against dubbo.aio.Server ---------------------------------
+
+
+AIO_CASES = {
+    "unknown service": (dict(path="/no.Such/echo", body=frame(b"hi")), UNIMPLEMENTED, "Service not found"),
+    "path without method": (dict(path=f"/{SERVICE}", body=frame(b"hi")), UNIMPLEMENTED, "malformed path"),
+    "4 GiB length prefix": (dict(body=frame(b"hi", length=2**32 - 1)), RESOURCE_EXHAUSTED, "larger than max"),
+    "compressed without encoding": (dict(body=frame(b"hi", compressed=True)), INTERNAL, "Compression bit set"),
+    "invalid base64": (dict(body=frame(b"hi"), headers=GRPC_HEADERS + (("x-bin", "!!!"),)), INTERNAL, "base64"),
+    "17 KB header": (dict(body=frame(b"hi"), headers=GRPC_HEADERS + (("x-big", "a" * 17_000),)), RESOURCE_EXHAUSTED, "hard limit"),
+    "deserializer rejects": (dict(path=f"/{SERVICE}/upper", body=frame(b"\xff\xff")), INTERNAL, f"/{SERVICE}/upper"),
+    "deserializer rejects, bidi": (
+        dict(path=f"/{SERVICE}/upperStream", body=frame(b"\x0a\x01a") + frame(b"\xff\xff")),
+        INTERNAL,
+        f"/{SERVICE}/upperStream",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", AIO_CASES)
+def test_the_asyncio_server_answers_hostile_requests_like_the_sync_one(aio_server, case):
+    request, status, words = AIO_CASES[case]
+    reply = raw_call(aio_server.port, **request)
+    assert reply.status == status and words in reply.message, reply
+    assert_serving(aio_server.port)
+
+
+def test_the_asyncio_server_survives_bytes_that_are_not_http2(aio_server):
+    for garbage in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", bytes(range(256)) * 16):
+        with socket.create_connection(("127.0.0.1", aio_server.port), timeout=10) as sock:
+            sock.sendall(garbage)
+            while sock.recv(65536):
+                pass
+    assert_serving(aio_server.port)

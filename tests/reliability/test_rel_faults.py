@@ -337,3 +337,22 @@ def test_server_streams_that_do_not_run_to_their_end_leave_nothing_behind_in_the
     leaked, grown = _live_call_states() - baseline, rss_kib() - rss_before
     record(f"client after 300 server streams {ending}", live_call_states=leaked, rss_growth_kib=grown)
     assert leaked <= 5
+
+
+@pytest.mark.parametrize(
+    "drop",
+    [_drop_unary, _drop_client_stream, _drop_server_stream, _drop_server_stream_written, _drop_bidi],
+    ids=["unary", "client_stream", "server_stream", "server_stream_written", "bidi_stream"],
+)
+def test_clients_vanishing_mid_call_on_the_asyncio_server_release_its_workers(drop):
+    from harness import AioServer
+
+    running = AioServer(max_workers=4)  # sync handlers run on this pool under dubbo.aio
+    try:
+        for _ in range(DROPS):
+            h2 = RawH2(running.port)
+            drop(h2)
+            h2.sock.close()
+        assert_serving(running.port)
+    finally:
+        running.stop()
