@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
-
-import grpc
-import grpc.experimental
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 from ._callables import (
     BidiStreamCallable,
@@ -38,102 +35,126 @@ def _seconds(timeout_ms: Optional[int]) -> Optional[float]:
     return None if not timeout_ms else timeout_ms / 1000.0
 
 
-class Client:
-    """Calls one service. ``client.unary(...)`` and friends return callables made once and reused.
+class ClientBase:
+    """What both front ends (``dubbo.Client`` and ``dubbo.aio.Client``) share: the reference
+    turned once into Triple headers, compression and paths, and the four factories.
 
-    The channel connects lazily and reconnects by itself; ``close()`` (or ``with``)
-    releases it.
+    A front end names its callable classes and says how a multicallable is made.
     """
 
-    def __init__(
-        self, reference: ReferenceConfig, dubbo: Any = None, *, interceptors: Sequence[Interceptor] = ()
-    ) -> None:
+    _shapes: Tuple[type, type, type, type]  # unary, client stream, server stream, bidi
+    _intercepted_type: type
+
+    def __init__(self, reference: ReferenceConfig, dubbo: Any, interceptors: Sequence[Interceptor]) -> None:
         if not isinstance(reference, ReferenceConfig):
             raise TypeError(f"expected a ReferenceConfig, got {reference!r}")
         if not reference.service:
             raise ValueError("ReferenceConfig.service is required")
-        application = reference.application or (
+        self._application = reference.application or (
             dubbo.application_config.name if dubbo is not None and dubbo.application_config else None
         )
-        address = reference.address
-        registry = getattr(dubbo, "registry_config", None)
-        if address is None and registry is None:
+        self._address = reference.address
+        self._registry = getattr(dubbo, "registry_config", None)
+        if self._address is None and self._registry is None:
             raise ValueError(
                 f"{reference.service}: no host to call; give host and port "
                 "(tri://host:port/service) or create the client from a Dubbo bootstrap with a registry"
             )
         self.reference = reference
-        if address is None:
-            from ._cluster import ClusterChannel  # kazoo is needed only when a registry is used
-
-            # Channel-shaped: its multicallables pick a provider per call (dubbo/_cluster.py).
-            self._channel = ClusterChannel(reference, registry, application)
-        else:
-            self._channel = open_channel(reference, address, _CHANNEL_OPTIONS)
-        self._headers = consumer_headers(reference.version, reference.group, application) + encode_attachments(
+        self._headers = consumer_headers(reference.version, reference.group, self._application) + encode_attachments(
             reference.attachments
         )
         self._compression = compression_of(reference.compression)
         self._path_prefix = f"/{reference.service}/"
         self._interceptors = tuple(interceptors)
 
-    def _intercepted(self, callable_: Any, method_name: str, kind: str) -> Any:
-        if not self._interceptors:
-            return callable_
-        return InterceptedCallable(callable_, self._interceptors, self._path(method_name), kind)
+    def _multicallable(self, kind: str, path: str, serialize: Any, deserialize: Any) -> Any:
+        raise NotImplementedError
 
-    def _path(self, method_name: str) -> str:
+    def _make(self, shape: int, kind: str, method_name: str, serialize: Any, deserialize: Any) -> Any:
         if not method_name or "/" in method_name:
             raise ValueError(f"bad method name {method_name!r}")
-        return self._path_prefix + method_name
+        path = self._path_prefix + method_name
+        timeout = None
+        if shape == 0:  # unary: Java's 3000 ms unless the reference says otherwise
+            timeout_ms = self.reference.timeout
+            timeout = _seconds(DEFAULT_UNARY_TIMEOUT_MS if timeout_ms is None else timeout_ms)
+        # Single-request shapes serialize in the callable (so a serializer may take several
+        # arguments); request streams let grpcio serialize each message.
+        grpc_serialize, own_serialize = (None, serialize) if shape in (0, 2) else (serialize, None)
+        rpc = self._multicallable(_MULTICALLABLE[shape], path, grpc_serialize, deserialize)
+        call = self._shapes[shape](rpc, own_serialize, self._headers, timeout, self._compression)
+        if self._interceptors:
+            call = self._intercepted_type(call, self._interceptors, path, kind)
+        return call
 
     def unary(
         self,
         method_name: str,
         request_serializer: Optional[Serializer] = None,
         response_deserializer: Optional[Deserializer] = None,
-    ) -> UnaryCallable:
+    ) -> Any:
         """``call(*args) -> response``. Unary calls default to a 3000 ms deadline, as in Java."""
-        timeout_ms = self.reference.timeout
-        rpc = self._channel.unary_unary(self._path(method_name), None, response_deserializer)
-        timeout = _seconds(DEFAULT_UNARY_TIMEOUT_MS if timeout_ms is None else timeout_ms)
-        call = UnaryCallable(rpc, request_serializer, self._headers, timeout, self._compression)
-        return self._intercepted(call, method_name, UNARY)
+        return self._make(0, UNARY, method_name, request_serializer, response_deserializer)
 
     def client_stream(
         self,
         method_name: str,
         request_serializer: Optional[Serializer] = None,
         response_deserializer: Optional[Deserializer] = None,
-    ) -> ClientStreamCallable:
+    ) -> Any:
         """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; ``read()`` the response."""
-        rpc = self._channel.stream_unary(self._path(method_name), request_serializer, response_deserializer)
-        call = ClientStreamCallable(rpc, None, self._headers, None, self._compression)
-        return self._intercepted(call, method_name, CLIENT_STREAM)
+        return self._make(1, CLIENT_STREAM, method_name, request_serializer, response_deserializer)
 
     def server_stream(
         self,
         method_name: str,
         request_serializer: Optional[Serializer] = None,
         response_deserializer: Optional[Deserializer] = None,
-    ) -> ServerStreamCallable:
+    ) -> Any:
         """``call(request)`` → a stream of responses."""
-        rpc = self._channel.unary_stream(self._path(method_name), None, response_deserializer)
-        call = ServerStreamCallable(rpc, request_serializer, self._headers, None, self._compression)
-        return self._intercepted(call, method_name, SERVER_STREAM)
+        return self._make(2, SERVER_STREAM, method_name, request_serializer, response_deserializer)
 
     def bidi_stream(
         self,
         method_name: str,
         request_serializer: Optional[Serializer] = None,
         response_deserializer: Optional[Deserializer] = None,
-    ) -> BidiStreamCallable:
+    ) -> Any:
         """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; read the responses."""
-        rpc = self._channel.stream_stream(self._path(method_name), request_serializer, response_deserializer)
-        call = BidiStreamCallable(rpc, None, self._headers, None, self._compression)
-        return self._intercepted(call, method_name, BIDI_STREAM)
+        return self._make(3, BIDI_STREAM, method_name, request_serializer, response_deserializer)
 
     bi_stream = bidi_stream
+
+
+_MULTICALLABLE = ("unary_unary", "stream_unary", "unary_stream", "stream_stream")
+
+
+class Client(ClientBase):
+    """Calls one service. ``client.unary(...)`` and friends return callables made once and reused.
+
+    The channel connects lazily and reconnects by itself; ``close()`` (or ``with``)
+    releases it. With no host, created from a ``Dubbo`` bootstrap with a registry, calls
+    go to the providers the registry lists, load-balanced, with the reference's cluster mode.
+    """
+
+    _shapes = (UnaryCallable, ClientStreamCallable, ServerStreamCallable, BidiStreamCallable)
+    _intercepted_type = InterceptedCallable
+
+    def __init__(
+        self, reference: ReferenceConfig, dubbo: Any = None, *, interceptors: Sequence[Interceptor] = ()
+    ) -> None:
+        super().__init__(reference, dubbo, interceptors)
+        if self._address is None:
+            from ._cluster import ClusterChannel  # kazoo is needed only when a registry is used
+
+            # Channel-shaped: its multicallables pick a provider per call (dubbo/_cluster.py).
+            self._channel = ClusterChannel(reference, self._registry, self._application)
+        else:
+            self._channel = open_channel(reference, self._address, _CHANNEL_OPTIONS)
+
+    def _multicallable(self, kind: str, path: str, serialize: Any, deserialize: Any) -> Any:
+        return getattr(self._channel, kind)(path, serialize, deserialize)
 
     def close(self) -> None:
         """Close the channel; calls still running are cancelled."""
