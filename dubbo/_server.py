@@ -22,6 +22,19 @@ from ._transport import add_ports, server_options
 __all__ = ["Server"]
 
 
+def checked_configs(service_config: Union[ServiceConfig, Iterable[ServiceConfig]]) -> List[ServiceConfig]:
+    """One ``ServiceConfig`` or several, as a list, each checked (both servers take either)."""
+    configs = [service_config] if isinstance(service_config, ServiceConfig) else list(service_config)
+    if not configs:
+        raise ValueError("a server needs at least one ServiceConfig")
+    for config in configs:
+        if not isinstance(config, ServiceConfig):
+            raise TypeError(f"expected a ServiceConfig, got {config!r}")
+        if not isinstance(config.service_handler, RpcServiceHandler):
+            raise TypeError(f"ServiceConfig.service_handler must be an RpcServiceHandler, got {config.service_handler!r}")
+    return configs
+
+
 class Server:
     """Serves one or more ``ServiceConfig`` s. ``start()`` returns the server itself.
 
@@ -49,16 +62,7 @@ class Server:
         health: Optional[bool] = None,
         reflection: Optional[bool] = None,
     ) -> None:
-        configs: List[ServiceConfig] = (
-            [service_config] if isinstance(service_config, ServiceConfig) else list(service_config)
-        )
-        if not configs:
-            raise ValueError("a server needs at least one ServiceConfig")
-        for config in configs:
-            if not isinstance(config, ServiceConfig):
-                raise TypeError(f"expected a ServiceConfig, got {config!r}")
-            if not isinstance(config.service_handler, RpcServiceHandler):
-                raise TypeError(f"ServiceConfig.service_handler must be an RpcServiceHandler, got {config.service_handler!r}")
+        configs = checked_configs(service_config)
         self.service_configs = configs
         self.dubbo = dubbo
         # Async handlers run on this server's own event loop thread, started on first use.

@@ -11,10 +11,10 @@ from typing import Any, Iterable, List, Optional, Sequence, Union
 import grpc
 
 from .._config import ServiceConfig
-from .._handlers import RpcServiceHandler
 from .._health import HEALTH_SERVICE, _optional, add_reflection
 from .._interceptors import Interceptor
 from .._router import Router
+from .._server import checked_configs
 from .._transport import add_ports, server_options
 from .._async_handlers import is_async
 from ._server_calls import aio_method_handler, unimplemented
@@ -59,16 +59,7 @@ class Server:
         health: Optional[bool] = None,
         reflection: Optional[bool] = None,
     ) -> None:
-        configs: List[ServiceConfig] = (
-            [service_config] if isinstance(service_config, ServiceConfig) else list(service_config)
-        )
-        if not configs:
-            raise ValueError("a server needs at least one ServiceConfig")
-        for config in configs:
-            if not isinstance(config, ServiceConfig):
-                raise TypeError(f"expected a ServiceConfig, got {config!r}")
-            if not isinstance(config.service_handler, RpcServiceHandler):
-                raise TypeError(f"ServiceConfig.service_handler must be an RpcServiceHandler, got {config.service_handler!r}")
+        configs = checked_configs(service_config)
         self.service_configs = configs
         self.dubbo = dubbo
         sync_handlers = any(
