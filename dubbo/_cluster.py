@@ -148,10 +148,14 @@ class _MultiCallable:
         self._balancer = cluster.balancer(self._method)
 
     def _metadata(self, invoker: Invoker, metadata: Optional[Sequence]) -> Optional[Sequence]:
-        if not self._cluster.provider_headers:
+        if not self._cluster.provider_headers and not invoker.token:
             return metadata
-        rest = tuple(pair for pair in metadata or () if pair[0] not in _PROVIDER_HEADERS)
-        return invoker.headers + rest
+        pairs = tuple(metadata or ())
+        if self._cluster.provider_headers:
+            pairs = invoker.headers + tuple(pair for pair in pairs if pair[0] not in _PROVIDER_HEADERS)
+        if invoker.token and not any(pair[0] == "token" for pair in pairs):
+            pairs += invoker.token
+        return pairs
 
     def _pick(self, key: bytes, tried: Sequence[str] = ()) -> Any:
         """A provider not tried yet (any, when all were) and its started-call token."""

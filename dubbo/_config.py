@@ -112,6 +112,8 @@ class ReferenceConfig:
             compression=query.pop("compression", None) or None,
             # Apache dubbo-python's switch: TLS trusting the system's CAs.
             tls=TlsConfig() if query.pop("ssl-enabled", "").lower() == "true" else None,
+            # Java sends a URL's token as the ``token`` attachment (TokenFilter on the provider).
+            attachments={"token": query.pop("token")} if query.get("token") else {},
             parameters=query,
         )
 

@@ -38,6 +38,8 @@ class Invoker:
         self.headers = tuple(
             (name, value) for name, value in ((SERVICE_VERSION, url.get("version")), (SERVICE_GROUP, url.get("group"))) if value
         )
+        # A provider exported with a token is called with it, as Java consumers do.
+        self.token: Tuple[Tuple[str, str], ...] = (("token", url.get("token")),) if url.get("token") else ()
 
     def stub(self, kind: str, method: str, serializer: Any, deserializer: Any) -> Any:
         """The grpc multicallable (``kind`` is a channel method name) for ``method``, made on first use."""

@@ -42,7 +42,8 @@ class Exporter:
                     version=config.version,
                     group=config.group,
                     anyhost=anyhost,
-                    parameters=config.parameters,
+                    # Java consumers send the provider's token back (TokenFilter).
+                    parameters={**config.parameters, "token": config.token} if config.token else config.parameters,
                 )
                 self.paths.append(self._registry.register(url))
         except BaseException:

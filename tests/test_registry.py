@@ -15,6 +15,7 @@ from dubbo import RegistryConfig, RpcError
 from dubbo._registry import acquire_registry, is_match
 from dubbo._url import URL, decode, encode
 from zookeeper import (  # noqa: F401  (fixtures)
+    who_service,
     SERVICE,
     connect_registry,
     own_zookeeper,
@@ -271,3 +272,36 @@ def test_a_provider_process_that_exits_without_stopping_leaves_no_node(zookeeper
     assert "registered" in done.stdout, done.stderr
     # Gone at exit, not after the 60 s session timeout (wait_until gives up after 30 s).
     wait_until(lambda: not _providers(zk_client, registry_config), "the exited provider's node is gone")
+
+
+# -- the provider token, as Java's TokenFilter uses it ---------------------------------------------
+
+
+def test_a_token_protected_provider_publishes_its_token_and_discovered_clients_send_it(
+    registry_config, connect_registry, zk_client
+):
+    calls: dict = {}
+    config = dubbo.ServiceConfig(
+        who_service("guarded", calls), port=0, token="s3cret", parameters={"warmup": "0"}
+    )
+    server = dubbo.Dubbo(registry_config=registry_config).create_server(config).start()
+    try:
+        wait_until(lambda: _providers(zk_client, registry_config), "the provider's node")
+        assert _providers(zk_client, registry_config)[0].parameters["token"] == "s3cret"
+        client = connect_registry()
+        assert client.unary("whoami")(b"") == b"guarded"
+        direct = dubbo.Client(dubbo.ReferenceConfig.from_url(f"tri://127.0.0.1:{server.port}/{SERVICE}"))
+        with direct, pytest.raises(RpcError) as caught:
+            direct.unary("whoami")(b"")
+        assert caught.value.code.name == "UNAUTHENTICATED"
+    finally:
+        server.stop(0)
+
+
+def test_a_token_in_a_direct_url_is_sent_as_the_token_attachment():
+    calls: dict = {}
+    config = dubbo.ServiceConfig(who_service("guarded", calls), host="127.0.0.1", port=0, token="t0k")
+    with dubbo.Server(config) as server:
+        url = f"tri://127.0.0.1:{server.port}/{SERVICE}?token=t0k"
+        with dubbo.Client(dubbo.ReferenceConfig.from_url(url)) as client:
+            assert client.unary("whoami")(b"") == b"guarded"
