@@ -328,5 +328,21 @@ class _StreamUnary(_MultiCallable):
         future.add_done_callback(lambda f: invoker.end(token, not f.cancelled() and f.exception() is None))
         return future
 
+    def with_call(self, request_iterator: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
+                  credentials: Any = None, wait_for_ready: Optional[bool] = None,
+                  compression: Optional[grpc.Compression] = None) -> Any:
+        """``(response, call)`` on one provider, blocking: grpcio's fast path for client streams."""
+        invoker, token = self._pick(b"")
+        succeeded = False
+        try:
+            result = self._stub(invoker).with_call(
+                request_iterator, timeout=timeout, metadata=self._metadata(invoker, metadata),
+                wait_for_ready=wait_for_ready, compression=compression,
+            )
+            succeeded = True
+            return result
+        finally:
+            invoker.end(token, succeeded)
+
     def __call__(self, request_iterator: Any, **options: Any) -> Any:
-        return self.future(request_iterator, **options).result()
+        return self.with_call(request_iterator, **options)[0]
