@@ -24,8 +24,9 @@ Serializer = Callable[..., bytes]
 Deserializer = Callable[[bytes], Any]
 
 # Keepalive, message sizes and TLS come from the reference (dubbo/_transport.py).
-# grpcio's SingleThreadedUnaryStream (reading a server stream on the caller's thread,
-# ×1.3–1.6 on small messages, see BENCHMARKS.md) is not used: in grpcio 1.85 every server
+# grpcio's SingleThreadedUnaryStream (reading a server stream on the caller's thread:
+# ×1.15–1.24 on 100-byte messages in BENCHMARKS.md's mixed-stack rows, ×1.3 in the spec's
+# pinned runs) is not used: in grpcio 1.85 every server
 # stream that does not run to its end (cancelled, past its deadline, or dropped) leaks its
 # call state and ~20 KiB (RELIABILITY.md, finding F4).
 _CHANNEL_OPTIONS: tuple = ()
