@@ -141,7 +141,27 @@ class ServerStreamCallable(_Callable):
         )
 
 
-class ClientStreamCallable(_Callable):
+class _RequestStreamCallable(_Callable):
+    """What the two request-streaming shapes share: starting the call with or without requests."""
+
+    __slots__ = ()
+
+    def _start(self, requests: Any) -> tuple:
+        writable = _no_requests_given(requests)
+        rpc = self._rpc
+        if rpc.__class__ is Unbound:
+            rpc = _bound(self)
+        call = rpc(
+            None if writable else requests,
+            timeout=self._deadline(),
+            metadata=self._metadata,
+            wait_for_ready=self._wait_for_ready,
+            compression=self._compression,
+        )
+        return call, writable
+
+
+class ClientStreamCallable(_RequestStreamCallable):
     """``call(iterable)`` (sync or async) sends the requests; ``call()`` gives a stream to ``write()`` to.
 
     Either way ``await`` the result (or ``await result.read()``) for the single response.
@@ -150,38 +170,16 @@ class ClientStreamCallable(_Callable):
     __slots__ = ()
 
     def __call__(self, requests: Any = None) -> "SingleResponse":
-        writable = _no_requests_given(requests)
-        rpc = self._rpc
-        if rpc.__class__ is Unbound:
-            rpc = _bound(self)
-        call = rpc(
-            None if writable else requests,
-            timeout=self._deadline(),
-            metadata=self._metadata,
-            wait_for_ready=self._wait_for_ready,
-            compression=self._compression,
-        )
-        return SingleResponse(call, writable)
+        return SingleResponse(*self._start(requests))
 
 
-class BidiStreamCallable(_Callable):
+class BidiStreamCallable(_RequestStreamCallable):
     """``call(iterable)`` (sync or async) → a ``ResponseStream``; ``call()`` gives one driven by ``write()``."""
 
     __slots__ = ()
 
     def __call__(self, requests: Any = None) -> "ResponseStream":
-        writable = _no_requests_given(requests)
-        rpc = self._rpc
-        if rpc.__class__ is Unbound:
-            rpc = _bound(self)
-        call = rpc(
-            None if writable else requests,
-            timeout=self._deadline(),
-            metadata=self._metadata,
-            wait_for_ready=self._wait_for_ready,
-            compression=self._compression,
-        )
-        return ResponseStream(call, writable)
+        return ResponseStream(*self._start(requests))
 
 
 class _Call:

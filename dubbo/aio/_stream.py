@@ -47,22 +47,24 @@ class AsyncReadStream:
         return self
 
     async def __anext__(self) -> Any:
-        if self._pending is None and self._error is None and not self._ended:
-            try:  # the fast path: one await on grpcio per message
-                message = await self._read()
-            except grpc.RpcError as error:
-                raise self._failed(error) from None
-            except asyncio.CancelledError:
-                if self._cancelled:
-                    raise self._failed(_cancelled_error()) from None
-                raise
-            if message is _GRPC_EOF:
-                self._ended = True
-                raise StopAsyncIteration
-            return message
         message = await self.read()
         if message is EOF:
             raise StopAsyncIteration
+        return message
+
+    async def _next(self, awaitable: Awaitable[Any]) -> Any:
+        """The message ``awaitable`` gives, ``EOF`` at the end; grpcio's errors as ``RpcError``."""
+        try:
+            message = await awaitable
+        except grpc.RpcError as error:
+            raise self._failed(error) from None
+        except asyncio.CancelledError:
+            if self._cancelled:
+                raise self._failed(_cancelled_error()) from None
+            raise
+        if message is _GRPC_EOF:
+            self._ended = True
+            return EOF
         return message
 
     async def read(self, timeout: Optional[float] = None) -> Any:
@@ -73,19 +75,8 @@ class AsyncReadStream:
             return EOF
         pending = self._pending
         if pending is None:
-            if timeout is None:
-                try:
-                    message = await self._read()
-                except grpc.RpcError as error:
-                    raise self._failed(error) from None
-                except asyncio.CancelledError:
-                    if self._cancelled:
-                        raise self._failed(_cancelled_error()) from None
-                    raise
-                if message is _GRPC_EOF:
-                    self._ended = True
-                    return EOF
-                return message
+            if timeout is None:  # the fast path: one await on grpcio per message
+                return await self._next(self._read())
             # A read that may time out runs as a task, so giving up waiting leaves it running.
             pending = self._pending = asyncio.ensure_future(self._read())
             pending.add_done_callback(_retrieved)  # a read nobody comes back for logs nothing
@@ -98,18 +89,7 @@ class AsyncReadStream:
         if not done:
             return None
         self._pending = None
-        try:
-            message = pending.result()
-        except grpc.RpcError as error:
-            raise self._failed(error) from None
-        except asyncio.CancelledError:
-            if self._cancelled:
-                raise self._failed(_cancelled_error()) from None
-            raise
-        if message is _GRPC_EOF:
-            self._ended = True
-            return EOF
-        return message
+        return await self._next(pending)
 
     def _failed(self, error: grpc.RpcError) -> RpcError:
         self._error = RpcError.from_grpc(error)
