@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROTOS := samples/proto/greeter_pb2.py samples/streaming/chat_pb2.py samples/generated/greeter_dubbo.py
 
-.PHONY: demo test test-reliability protos clean
+.PHONY: demo test test-reliability lint provision protos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,13 +34,21 @@ demo: $(STAMP) $(PROTOS)
 demo-registry: $(STAMP) $(PROTOS)
 	$(PY) -m samples.registry.demo
 
+# The Debian packages the tests run against (ZooKeeper, Java's Hessian), installed when missing and possible.
+provision:
+	@bash tests/provision.sh
+
 ## test: the whole suite except the slow reliability cases (those run in test-reliability)
-test: $(STAMP) $(PROTOS)
+test: $(STAMP) $(PROTOS) provision
 	$(PY) -m pytest -m "not reliability"
 
 ## test-reliability: hostile input, faults, load and soak (tests/reliability, RELIABILITY.md)
-test-reliability: $(STAMP)
+test-reliability: $(STAMP) provision
 	$(PY) -m pytest -m reliability tests/reliability
+
+## lint: mypy over the package, as a user's type checker sees it
+lint: $(STAMP)
+	$(PY) -m mypy dubbo
 
 clean:
 	rm -rf $(VENV) $(PROTOS) samples/generated/greeter_pb2.py samples/generated/greeter_pb2.pyi

@@ -15,7 +15,7 @@ import time
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "specs" / "streaming-calls.md"
+SPEC = ROOT / "docs" / "streaming-calls.md"  # the documented example, as published
 
 
 @pytest.fixture
