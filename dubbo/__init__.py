@@ -6,18 +6,18 @@
 """
 
 from ._bootstrap import Dubbo
-from ._callables import CallResult, ResponseStream, SingleResponse
-from ._client import Client
-from ._context import ServerContext, server_context
-from ._config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
-from ._errors import RpcError
-from ._handlers import RpcMethodHandler, RpcServiceHandler
-from ._interceptors import CallInfo, Interceptor
-from ._server import Server
-from ._server_calls import ServerStream
-from ._stream import EOF
-from ._tls import TlsConfig
-from ._transport import Keepalive
+from ._client.callables import CallResult, ResponseStream, SingleResponse
+from ._client.client import Client
+from ._core.config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
+from ._core.errors import RpcError
+from ._core.interceptors import CallInfo, Interceptor
+from ._core.stream import EOF
+from ._core.tls import TlsConfig
+from ._core.transport import Keepalive
+from ._server.calls import ServerStream
+from ._server.context import ServerContext, server_context
+from ._server.handlers import RpcMethodHandler, RpcServiceHandler
+from ._server.server import Server
 
 __version__ = "0.1.0"
 

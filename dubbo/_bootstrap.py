@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ._client import Client
-from ._config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
-from ._server import Server
+from ._client.client import Client
+from ._core.config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
+from ._server.server import Server
 
 __all__ = ["Dubbo"]
 

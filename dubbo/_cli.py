@@ -24,10 +24,10 @@ import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 from google.protobuf.descriptor import MethodDescriptor
 
-from ._client import Client
-from ._config import DEFAULT_PORT, ReferenceConfig, RegistryConfig
-from ._errors import RpcError
-from ._url import URL, decode
+from ._client.client import Client
+from ._core.config import DEFAULT_PORT, ReferenceConfig, RegistryConfig
+from ._core.errors import RpcError
+from ._registry.url import URL, decode
 
 __all__ = ["main", "run"]
 
@@ -288,7 +288,7 @@ def _call(args: argparse.Namespace) -> None:
     reference.version = args.service_version or reference.version
     reference.group = args.group or reference.group
     if _tls_wanted(args):
-        from ._tls import TlsConfig
+        from ._core.tls import TlsConfig
 
         reference.tls = TlsConfig(
             root_certificates=_read(args.ca, "--ca"), cert_chain=_read(args.cert, "--cert"), private_key=_read(args.key, "--key")

@@ -1,5 +1,5 @@
 """Apache dubbo-python's import path for ``EOF``."""
 
-from ._stream import EOF
+from ._core.stream import EOF
 
 __all__ = ["EOF"]

@@ -15,7 +15,7 @@ import pytest
 
 import dubbo
 from dubbo import EOF, ReferenceConfig, RegistryConfig, RpcError
-from dubbo._channel_pool import open_addresses
+from dubbo._registry.channel_pool import open_addresses
 from zookeeper import (  # noqa: F401  (fixtures)
     SERVICE,
     connect_registry,

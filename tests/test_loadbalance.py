@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from dubbo._loadbalance import DEFAULT_WARMUP_MS, RoundRobinLoadBalance, weight
-from dubbo._url import URL
+from dubbo._registry.loadbalance import DEFAULT_WARMUP_MS, RoundRobinLoadBalance, weight
+from dubbo._registry.url import URL
 from zookeeper import (  # noqa: F401  (fixtures)
     connect_registry,
     registry_config,

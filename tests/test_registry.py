@@ -12,8 +12,8 @@ from kazoo.client import KazooClient
 
 import dubbo
 from dubbo import RegistryConfig, RpcError
-from dubbo._registry import acquire_registry, is_match
-from dubbo._url import URL, decode, encode
+from dubbo._registry.zookeeper import acquire_registry, is_match
+from dubbo._registry.url import URL, decode, encode
 from zookeeper import (  # noqa: F401  (fixtures)
     who_service,
     SERVICE,
@@ -234,9 +234,9 @@ def test_digest_auth_guards_the_nodes_as_java_does(start_provider, connect_regis
 
 
 def test_a_missing_kazoo_is_a_clear_error(registry_config, monkeypatch):
-    import dubbo._registry
+    import dubbo._registry.zookeeper
 
-    monkeypatch.setattr(dubbo._registry, "KazooClient", None)
+    monkeypatch.setattr(dubbo._registry.zookeeper, "KazooClient", None)
     with pytest.raises(ImportError, match=r"dubbo-grpcio\[registry\]"):
         dubbo.Dubbo(registry_config=registry_config).create_client(dubbo.ReferenceConfig(service=SERVICE))
 

@@ -11,20 +11,20 @@ Every name of ``dubbo`` is here. Configs, handlers, ``EOF``, ``RpcError``,
 ``RpcServiceHandler`` (async or sync handlers) serves on ``dubbo.Server`` and here.
 """
 
-from .._callables import CallResult
-from .._config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
-from .._context import ServerContext, server_context
-from .._errors import RpcError
-from .._handlers import RpcMethodHandler, RpcServiceHandler
-from .._interceptors import CallInfo, Interceptor
-from .._stream import EOF
-from .._tls import TlsConfig
-from .._transport import Keepalive
+from .._client.callables import CallResult
+from .._core.async_stream import AsyncServerStream as ServerStream
+from .._core.config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
+from .._core.errors import RpcError
+from .._core.interceptors import CallInfo, Interceptor
+from .._core.stream import EOF
+from .._core.tls import TlsConfig
+from .._core.transport import Keepalive
+from .._server.context import ServerContext, server_context
+from .._server.handlers import RpcMethodHandler, RpcServiceHandler
 from ._bootstrap import Dubbo
 from ._callables import ResponseStream, SingleResponse
 from ._client import Client
 from ._server import Server
-from ._stream import AsyncServerStream as ServerStream
 
 __all__ = [
     "ApplicationConfig",

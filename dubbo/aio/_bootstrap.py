@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _bootstrap
-from .._config import ReferenceConfig, ServiceConfig
+from .._core.config import ReferenceConfig, ServiceConfig
 from ._client import Client
 from ._server import Server
 

@@ -12,10 +12,10 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import grpc
 
-from .._callables import CallResult, _Callable, _no_requests_given
-from .._errors import RpcError
-from .._metadata import decode_attachments
-from ._stream import AsyncReadStream
+from .._client.callables import CallableBase, CallResult, no_requests_given
+from .._core.async_stream import AsyncReadStream
+from .._core.attachments import decode_attachments
+from .._core.errors import RpcError
 
 __all__ = [
     "UnaryCallable",
@@ -36,14 +36,14 @@ class Unbound:
         self.make = make
 
 
-def _bound(callable_: _Callable) -> Any:
+def _bound(callable_: CallableBase) -> Any:
     rpc = callable_._rpc
     if rpc.__class__ is Unbound:
         rpc = callable_._rpc = rpc.make()
     return rpc
 
 
-class UnaryCallable(_Callable):
+class UnaryCallable(CallableBase):
     """``await call(*args, **kwargs)`` → the response; all arguments go to the request serializer."""
 
     __slots__ = ()
@@ -119,7 +119,7 @@ class _Received:
         return self._trailing
 
 
-class ServerStreamCallable(_Callable):
+class ServerStreamCallable(CallableBase):
     """``call(*args, **kwargs)`` → a ``ResponseStream`` of the server's messages."""
 
     __slots__ = ()
@@ -141,13 +141,13 @@ class ServerStreamCallable(_Callable):
         )
 
 
-class _RequestStreamCallable(_Callable):
+class _RequestStreamCallable(CallableBase):
     """What the two request-streaming shapes share: starting the call with or without requests."""
 
     __slots__ = ()
 
     def _start(self, requests: Any) -> tuple:
-        writable = _no_requests_given(requests)
+        writable = no_requests_given(requests)
         rpc = self._rpc
         if rpc.__class__ is Unbound:
             rpc = _bound(self)

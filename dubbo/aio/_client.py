@@ -6,18 +6,14 @@ from typing import Any, Optional, Sequence
 
 import grpc
 
-from .._client import _CHANNEL_OPTIONS, ClientBase
-from .._config import ReferenceConfig
-from .._interceptors import Interceptor
-from .._transport import open_channel
+from .._client.client import ClientBase
+from .._core.config import ReferenceConfig
+from .._core.interceptors import Interceptor
+from .._core.transport import open_channel
 from ._callables import BidiStreamCallable, ClientStreamCallable, ServerStreamCallable, UnaryCallable, Unbound
 from ._intercepted import InterceptedCallable
 
 __all__ = ["Client"]
-
-# The sync client's channel options (keepalive, sizes and TLS come from the reference too:
-# dubbo/_transport.py).
-_AIO_CHANNEL_OPTIONS = _CHANNEL_OPTIONS
 
 
 class Client(ClientBase):
@@ -40,14 +36,14 @@ class Client(ClientBase):
         if self._address is None:
             from ._cluster import ClusterChannel  # kazoo is needed only when a registry is used
 
-            # Channel-shaped: its multicallables pick a provider per call (dubbo/_cluster.py).
-            self._channel = ClusterChannel(reference, self._registry, self._application, _AIO_CHANNEL_OPTIONS)
+            # Channel-shaped: its multicallables pick a provider per call (dubbo/_registry/cluster.py).
+            self._channel = ClusterChannel(reference, self._registry, self._application)
 
     @property
     def channel(self) -> grpc.aio.Channel:
         """The grpc.aio channel, made on first use inside the running loop."""
         if self._channel is None:
-            self._channel = open_channel(self.reference, self._address, _AIO_CHANNEL_OPTIONS, grpc.aio)
+            self._channel = open_channel(self.reference, self._address, grpc.aio)
         return self._channel
 
     def _multicallable(self, kind: str, path: str, serialize, deserialize) -> Any:

@@ -13,10 +13,10 @@ from typing import Any, Dict, Optional, Sequence
 
 import grpc
 
-from .. import _cluster
-from .._directory import Invoker
-from .._errors import RpcError
-from .._transport import open_channel
+from .._core.errors import RpcError
+from .._core.transport import open_channel
+from .._registry import cluster as _cluster
+from .._registry.directory import Invoker
 
 __all__ = ["ClusterChannel"]
 
@@ -26,9 +26,8 @@ log = logging.getLogger("dubbo.cluster")
 class ClusterChannel(_cluster.ClusterChannel):
     """``dubbo._cluster.ClusterChannel`` whose multicallables are awaitable grpc.aio calls."""
 
-    def __init__(self, reference: Any, registry_config: Any, application: Optional[str], options: Any) -> None:
+    def __init__(self, reference: Any, registry_config: Any, application: Optional[str]) -> None:
         super().__init__(reference, registry_config, application)
-        self._options = options
         self._channels: Dict[str, grpc.aio.Channel] = {}  # provider address -> this client's channel
         self._stubs: Dict[tuple, Any] = {}
         self._listed: Any = ()  # the directory's invokers when channels were last pruned
@@ -41,9 +40,7 @@ class ClusterChannel(_cluster.ClusterChannel):
         if stub is None:
             channel = self._channels.get(invoker.address)
             if channel is None:
-                channel = self._channels[invoker.address] = open_channel(
-                    self.reference, invoker.address, self._options, grpc.aio
-                )
+                channel = self._channels[invoker.address] = open_channel(self.reference, invoker.address, grpc.aio)
             stub = self._stubs[key] = getattr(channel, kind)(f"/{invoker.path}/{method}", serializer, deserializer)
         return stub
 
@@ -77,7 +74,7 @@ class ClusterChannel(_cluster.ClusterChannel):
         self.close()
 
 
-class _MultiCallable(_cluster._MultiCallable):
+class _MultiCallable(_cluster.MultiCallableBase):
     def _stub(self, invoker: Invoker) -> Any:
         return self._cluster.stub(invoker, self._kind, self._method, self._serializer, self._deserializer)
 
@@ -103,7 +100,7 @@ class _Unary(_MultiCallable):
             return None
 
     async def _once(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any], tried: Optional[list] = None) -> Any:
-        invoker, token = self._pick(_cluster._key(request), tried or ())
+        invoker, token = self._pick(_cluster.request_key(request), tried or ())
         if tried is not None:
             tried.append(invoker.address)
         succeeded = False
@@ -121,7 +118,7 @@ class _Unary(_MultiCallable):
             try:
                 return await self._once(request, metadata, options, tried)
             except grpc.RpcError as error:
-                if isinstance(error, RpcError) or attempt + 1 == attempts or error.code() not in _cluster._RETRYABLE:
+                if isinstance(error, RpcError) or attempt + 1 == attempts or error.code() not in _cluster.RETRYABLE:
                     raise
         raise self._cluster.no_provider()  # not reached: the last attempt raises
 
@@ -130,7 +127,7 @@ class _Unary(_MultiCallable):
         forks = self._cluster.forks
         chosen = []
         while invokers and (forks <= 0 or len(chosen) < forks):
-            invoker = self._balancer.select(invokers, self._method, _cluster._key(request))
+            invoker = self._balancer.select(invokers, self._method, _cluster.request_key(request))
             invokers.remove(invoker)
             token = invoker.begin(self._method)
             if token is not None:
@@ -176,7 +173,7 @@ class _Stream(_MultiCallable):
     def __call__(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
                  credentials: Any = None, wait_for_ready: Optional[bool] = None,
                  compression: Optional[grpc.Compression] = None) -> Any:
-        key = _cluster._key(request) if self._kind == "unary_stream" else b""
+        key = _cluster.request_key(request) if self._kind == "unary_stream" else b""
         invoker, token = self._pick(key)
         try:
             call = self._stub(invoker)(

@@ -1,4 +1,4 @@
-"""Client interceptors on asyncio calls: the sync stack's hooks (dubbo/_interceptors.py),
+"""Client interceptors on asyncio calls: the sync stack's hooks (dubbo/_client/intercepted.py),
 run around awaited calls, async iterables of requests and async reads."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from typing import Any, Dict, Optional
 
 import grpc
 
-from .. import _interceptors
-from .._callables import _no_requests_given
-from .._errors import RpcError
-from .._handlers import SERVER_STREAM, UNARY
+from .._client import intercepted as _intercepted
+from .._client.callables import no_requests_given
+from .._core.calls import SERVER_STREAM, UNARY
+from .._core.errors import RpcError
 
 __all__ = ["InterceptedCallable"]
 
@@ -40,7 +40,7 @@ def _observed_read(read: Any, run: Any) -> Any:
     return observed
 
 
-class InterceptedCallable(_interceptors.InterceptedCallable):
+class InterceptedCallable(_intercepted.InterceptedCallable):
     """Wraps one of the four asyncio callables; ``with_options`` keeps the interceptors."""
 
     __slots__ = ()
@@ -55,7 +55,7 @@ class InterceptedCallable(_interceptors.InterceptedCallable):
             return self._unary(run, inner, args, kwargs)
         if self._kind == SERVER_STREAM:
             run.request(args[0] if len(args) == 1 and not kwargs else args)
-        elif args and not _no_requests_given(args[0]):
+        elif args and not no_requests_given(args[0]):
             requests = args[0]
             args = (_async_requests(run, requests) if hasattr(requests, "__aiter__") else run.requests(requests),)
         try:

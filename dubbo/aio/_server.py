@@ -10,13 +10,13 @@ from typing import Any, Iterable, List, Optional, Sequence, Union
 
 import grpc
 
-from .._config import ServiceConfig
-from .._health import HEALTH_SERVICE, _optional, add_reflection
-from .._interceptors import Interceptor
-from .._router import Router
-from .._server import checked_configs
-from .._transport import add_ports, server_options
-from .._async_handlers import is_async
+from .._core.config import ServiceConfig
+from .._core.interceptors import Interceptor
+from .._core.transport import add_ports, server_options
+from .._server.async_calls import is_async
+from .._server.health import HEALTH_SERVICE, add_reflection, optional_module
+from .._server.router import Router
+from .._server.server import checked_configs
 from ._server_calls import aio_method_handler, unimplemented
 
 __all__ = ["Server"]
@@ -24,7 +24,7 @@ __all__ = ["Server"]
 
 async def _add_health(server: grpc.aio.Server, names: Sequence[str], wanted: Optional[bool]) -> Any:
     """grpcio's asyncio health service, every name (and ``""``) SERVING; as ``dubbo._health.add_health``."""
-    health = _optional("grpc_health.v1.health", "health", wanted)
+    health = optional_module("grpc_health.v1.health", "health", wanted)
     if health is None:
         return None
     from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -107,7 +107,7 @@ class Server:
             self._grpc = server
             self._stopping = asyncio.Event()
             if getattr(self.dubbo, "registry_config", None) is not None:
-                from .._exporter import Exporter  # kazoo is needed only when a registry is used
+                from .._registry.exporter import Exporter  # kazoo is needed only when a registry is used
 
                 self._exporter = Exporter(self, self.dubbo)
         return self

@@ -3,7 +3,7 @@
 Async handlers (``async def`` or async generators) take Apache's shapes: unary
 ``fn(request)``, client stream ``fn(stream)`` with ``async for`` over the requests,
 server stream and bidi ``fn(stream)`` that yield responses or ``await stream.write()``.
-A sync handler keeps the sync server's adapters (dubbo/_server_calls.py) and runs on a
+A sync handler keeps the sync server's adapters (dubbo/_server/calls.py) and runs on a
 worker thread, talking to the call through the loop, so it never blocks the loop.
 """
 
@@ -18,14 +18,15 @@ from typing import Any, Awaitable, Callable, List, Optional
 
 import grpc
 
-from .._async_handlers import is_async
-from .._context import current_call
-from .._errors import RpcError
-from .._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMethodHandler
-from .._server_calls import _undecodable, grpc_method_handler
-from ._stream import AsyncServerStream
+from .._core.async_stream import AsyncServerStream
+from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, current_call
+from .._core.errors import RpcError
+from .._server.async_calls import first_then_eof, is_async, responder, unwritable
+from .._server.calls import grpc_method_handler
+from .._server.failures import undecodable
+from .._server.handlers import RpcMethodHandler
 
-__all__ = ["aio_method_handler", "first_then_eof", "responder", "unimplemented", "unwritable"]
+__all__ = ["aio_method_handler", "unimplemented"]
 
 _log = logging.getLogger("dubbo.server")
 
@@ -54,34 +55,9 @@ def _decoding(read: Callable[[], Awaitable[Any]], deserialize: Callable[[bytes],
         try:
             return deserialize(data)
         except Exception as error:
-            raise _undecodable(method, error) from None
+            raise undecodable(method, error) from None
 
     return decoded
-
-
-def responder(fn: Callable[[Any], Any]) -> Callable[[AsyncServerStream], Awaitable[None]]:
-    """How to run a streaming async handler, decided once: its responses are yielded, or
-    returned (a sync or async iterable), or written by the handler itself."""
-    if inspect.isasyncgenfunction(fn) or inspect.isasyncgenfunction(getattr(type(fn), "__call__", None)):
-
-        async def yielded(stream: AsyncServerStream) -> None:
-            async for response in fn(stream):
-                await stream._write(response)
-
-        return yielded
-
-    async def returned_or_written(stream: AsyncServerStream) -> None:
-        result = await fn(stream)
-        if result is None:
-            return
-        if hasattr(result, "__aiter__"):
-            async for response in result:
-                await stream._write(response)
-        else:
-            for response in result:
-                await stream._write(response)
-
-    return returned_or_written
 
 
 class _Call:
@@ -137,20 +113,6 @@ def _serving(context: Any, stream: Optional[AsyncServerStream] = None) -> _Call:
     return call
 
 
-async def unwritable(message: Any) -> None:
-    """``write`` of a client-stream handler's stream: its one response is what it returns."""
-    raise TypeError("a client-stream handler returns its one response; it cannot write()")
-
-
-def first_then_eof(request: Any) -> Callable[[], Awaitable[Any]]:
-    box: List[Any] = [request]
-
-    async def read() -> Any:
-        return box.pop() if box else _EOF
-
-    return read
-
-
 def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHandler:
     fn = handler.method
     method = f"/{service}/{handler.method_name}"
@@ -162,7 +124,7 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
         try:
             return deserialize(data) if deserialize is not None else data
         except Exception as error:
-            raise _undecodable(method, error) from None
+            raise undecodable(method, error) from None
 
     def reader(context: Any) -> Callable[[], Awaitable[Any]]:
         return context.read if deserialize is None else _decoding(context.read, deserialize, method)

@@ -1,5 +1,5 @@
 """Apache dubbo-python's import path for the handler declarations."""
 
-from .._handlers import RpcMethodHandler, RpcServiceHandler
+from .._server.handlers import RpcMethodHandler, RpcServiceHandler
 
 __all__ = ["RpcMethodHandler", "RpcServiceHandler"]

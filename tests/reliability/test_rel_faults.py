@@ -129,7 +129,7 @@ def test_clients_vanishing_mid_call_release_their_workers_and_log_no_failure(dro
 
 
 def test_a_call_cancelled_while_queued_for_a_worker_is_not_logged_as_a_failure(caplog):
-    # Found here (fixed in dubbo/_server_calls.py): grpcio's request iterator raises a bare
+    # Found here (fixed in dubbo/_server/calls.py): grpcio's request iterator raises a bare
     # grpc.RpcError in a handler whose call was cancelled before it started, and the server
     # logged that at ERROR with a traceback as "<method> failed".
     running = start_server(max_workers=1)
@@ -280,7 +280,7 @@ def test_a_client_stream_past_its_deadline_is_deadline_exceeded(server, client):
 
 
 def test_cancelling_write_driven_streams_ends_grpcios_sending_threads(server, client):
-    # Found here (fixed in dubbo/_stream.py): a call made without a request iterable and
+    # Found here (fixed in dubbo/_core/stream.py): a call made without a request iterable and
     # ended before done_writing() left grpcio's request-sending thread blocked forever.
     for _ in range(3):  # warm up: grpcio's own process-wide threads
         client.unary("echo")(b"x")
@@ -310,7 +310,7 @@ def _live_call_states() -> int:
 
 @pytest.mark.parametrize("ending", ["cancelled", "deadline", "dropped"])
 def test_server_streams_that_do_not_run_to_their_end_leave_nothing_behind_in_the_client(server, client, ending):
-    # Found here (fixed in dubbo/_client.py): with grpcio's SingleThreadedUnaryStream
+    # Found here (fixed in dubbo/_client/client.py): with grpcio's SingleThreadedUnaryStream
     # channel option each such stream leaked its _CallState and ~20 KiB.
     flood = client.server_stream("flood")
     if ending == "deadline":

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 import dubbo
 from dubbo import ReferenceConfig, RegistryConfig
-from dubbo._metadata import _RESERVED, decode_attachments, encode_attachments
-from dubbo._url import URL
+from dubbo._core.attachments import _RESERVED, decode_attachments, encode_attachments
+from dubbo._registry.url import URL
 
 from harness import SERVICE, ServiceConfig, make_service
 

@@ -6,8 +6,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Union
 
-from ._tls import TlsConfig
-from ._transport import Keepalive
+from .tls import TlsConfig
+from .transport import Keepalive
 
 __all__ = [
     "ApplicationConfig",
@@ -79,7 +79,7 @@ class ReferenceConfig:
     parameters: Dict[str, str] = field(default_factory=dict)
     # Sent as request headers on every call (Dubbo's attachments); see ``with_options`` for per call.
     attachments: Dict[str, Any] = field(default_factory=dict)
-    # Transport (see dubbo/_transport.py): sizes in bytes, None for grpcio's defaults
+    # Transport (see dubbo/_core/transport.py): sizes in bytes, None for grpcio's defaults
     # (receive 4 MiB, send unlimited); TLS when ``tls`` is set.
     max_send_message_size: Optional[int] = None
     max_receive_message_size: Optional[int] = None
@@ -142,7 +142,7 @@ class ServiceConfig:
     group: Optional[str] = None
     application: Optional[str] = None
     parameters: Dict[str, str] = field(default_factory=dict)
-    # Transport (see dubbo/_transport.py). ``compression`` ("gzip") compresses this
+    # Transport (see dubbo/_core/transport.py). ``compression`` ("gzip") compresses this
     # service's responses; the others apply to the whole server (or port, for ``tls``),
     # so services sharing one must agree.
     compression: Optional[str] = None
@@ -150,7 +150,7 @@ class ServiceConfig:
     max_receive_message_size: Optional[int] = None
     keepalive: Optional[Keepalive] = None
     tls: Optional[TlsConfig] = None
-    # Dubbo's provider token (dubbo/_auth.py): calls must carry it as the ``token`` attachment.
+    # Dubbo's provider token (dubbo/_server/auth.py): calls must carry it as the ``token`` attachment.
     token: Optional[str] = None
 
     @property

@@ -14,8 +14,8 @@ import logging
 import threading
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from ._config import RegistryConfig
-from ._url import URL, decode, encode, local_host
+from .._core.config import RegistryConfig
+from .url import URL, decode, encode, local_host
 
 try:
     from kazoo.client import KazooClient, KazooState

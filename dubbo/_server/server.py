@@ -10,14 +10,14 @@ from typing import Any, Iterable, List, Optional, Sequence, Union
 
 import grpc
 
-from ._async_handlers import LoopThread
-from ._config import ServiceConfig
-from ._handlers import RpcServiceHandler
-from ._health import HEALTH_SERVICE, add_health, add_reflection
-from ._interceptors import Interceptor
-from ._router import Router
-from ._server_calls import grpc_method_handler
-from ._transport import add_ports, server_options
+from .._core.config import ServiceConfig
+from .._core.interceptors import Interceptor
+from .._core.transport import add_ports, server_options
+from .async_calls import LoopThread
+from .calls import grpc_method_handler
+from .handlers import RpcServiceHandler
+from .health import HEALTH_SERVICE, add_health, add_reflection
+from .router import Router
 
 __all__ = ["Server"]
 
@@ -46,7 +46,7 @@ class Server:
     Java's fallback to ``1.0.0`` and to the first-exported service for calls that name no
     or an unknown version/group.
     ``health`` and ``reflection`` host grpcio's standard services (on when their
-    packages are installed, see dubbo/_health.py); ``server.health`` is the health
+    packages are installed, see dubbo/_server/health.py); ``server.health`` is the health
     servicer, to ``set()`` a service's status by hand.
     """
 
@@ -94,7 +94,7 @@ class Server:
             self._grpc.start()
             self._started = True
             if getattr(self.dubbo, "registry_config", None) is not None:
-                from ._exporter import Exporter  # kazoo is needed only when a registry is used
+                from .._registry.exporter import Exporter  # kazoo is needed only when a registry is used
 
                 try:
                     self._exporter = Exporter(self, self.dubbo)

@@ -13,14 +13,14 @@ from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
 
 import grpc
 
-from ._auth import with_token
-from ._config import ServiceConfig
-from ._handlers import RpcMethodHandler
-from ._interceptors import Interceptor, intercept_handler
-from ._callables import compression_of
-from ._server_calls import grpc_method_handler
-from ._transport import with_compression
-from ._triple import DEFAULT_VERSION, SERVICE_GROUP, SERVICE_VERSION
+from .._core.config import ServiceConfig
+from .._core.interceptors import Interceptor
+from .._core.transport import compression_of, with_compression
+from .._core.triple import DEFAULT_VERSION, SERVICE_GROUP, SERVICE_VERSION
+from .auth import with_token
+from .calls import grpc_method_handler
+from .handlers import RpcMethodHandler
+from .intercepted import intercept_handler
 
 __all__ = ["Router"]
 

@@ -1,41 +1,22 @@
 """The call a handler is serving: ``dubbo.server_context()``.
 
 Apache's handler shapes take no context argument, so, like Java's ``RpcContext``, the
-current call is found through a context variable that the server sets for each call.
-The same variable lets a client called from inside a handler inherit the call's
-remaining deadline.
+current call is found through a context variable that the server sets for each call
+(dubbo/_core/calls.py).
 """
 
 from __future__ import annotations
 
-import contextvars
 from typing import Any, Callable, Dict, Mapping, Optional
 
 import grpc
 
-from ._errors import RpcError
-from ._metadata import decode_attachments, encode_attachments
+from .._core.attachments import decode_attachments, encode_attachments
+from .._core.calls import NO_DEADLINE, current_call
+from .._core.errors import RpcError
+from .._core.transport import compression_of
 
-__all__ = ["ServerContext", "server_context", "current_call", "remaining_deadline"]
-
-# The grpc.ServicerContext of the call being served on this thread, if any.
-current_call: contextvars.ContextVar[Optional[grpc.ServicerContext]] = contextvars.ContextVar(
-    "dubbo_current_call", default=None
-)
-
-_NO_DEADLINE = 1e9  # grpcio reports "no deadline" as a huge number of seconds
-
-
-def remaining_deadline() -> Optional[float]:
-    """Seconds left for the call being served here, or ``None`` outside a call or without deadline."""
-    context = current_call.get()
-    if context is None:
-        return None
-    remaining = context.time_remaining()
-    if remaining is None or remaining > _NO_DEADLINE:
-        return None
-    return max(remaining, 0.0)
-
+__all__ = ["ServerContext", "server_context"]
 
 class ServerContext:
     """What a handler may know and do about its call: attachments, peer, deadline, cancellation,
@@ -62,7 +43,7 @@ class ServerContext:
     def time_remaining(self) -> Optional[float]:
         """Seconds until the caller's deadline, or ``None`` if it set none."""
         remaining = self._grpc.time_remaining()
-        return None if remaining is None or remaining > _NO_DEADLINE else max(remaining, 0.0)
+        return None if remaining is None or remaining > NO_DEADLINE else max(remaining, 0.0)
 
     def is_active(self) -> bool:
         """False once the call is over: cancelled by the caller, past its deadline, or completed."""
@@ -82,8 +63,6 @@ class ServerContext:
 
     def set_compression(self, name: str) -> None:
         """Compress this call's responses (``"gzip"``)."""
-        from ._callables import compression_of
-
         self._grpc.set_compression(compression_of(name))
 
     def abort(self, code: grpc.StatusCode, message: str = "", details: Any = None) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Optional
 __all__ = ["EOF", "ReadStream", "RequestQueue"]
 
 
-class _EOFType:
+class EOFType:
     """The end of a stream: falsy, and a singleton to compare with ``is``."""
 
     __slots__ = ()
@@ -29,7 +29,7 @@ class _EOFType:
         return "EOF"
 
 
-EOF = _EOFType()
+EOF = EOFType()
 
 _END = object()
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, List
 
-from ._registry import acquire_registry
-from ._url import ANY_HOSTS, local_host, provider_url
+from .url import ANY_HOSTS, local_host, provider_url
+from .zookeeper import acquire_registry
 
 __all__ = ["Exporter"]
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
-__all__ = ["RpcMethodHandler", "RpcServiceHandler", "UNARY", "CLIENT_STREAM", "SERVER_STREAM", "BIDI_STREAM"]
+from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY
 
-UNARY = "unary"
-CLIENT_STREAM = "client_stream"
-SERVER_STREAM = "server_stream"
-BIDI_STREAM = "bi_stream"
+__all__ = ["RpcMethodHandler", "RpcServiceHandler"]
 
 Serializer = Callable[[Any], bytes]
 Deserializer = Callable[[bytes], Any]

@@ -4,32 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence, Tuple
 
-from ._callables import (
+from .._core.attachments import encode_attachments
+from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY
+from .._core.config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
+from .._core.interceptors import Interceptor
+from .._core.transport import compression_of, open_channel
+from .._core.triple import consumer_headers
+from .callables import (
     BidiStreamCallable,
     ClientStreamCallable,
     ServerStreamCallable,
     UnaryCallable,
-    compression_of,
 )
-from ._config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
-from ._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY
-from ._interceptors import InterceptedCallable, Interceptor
-from ._metadata import encode_attachments
-from ._transport import open_channel
-from ._triple import consumer_headers
+from .intercepted import InterceptedCallable
 
 __all__ = ["Client"]
 
 Serializer = Callable[..., bytes]
 Deserializer = Callable[[bytes], Any]
-
-# Keepalive, message sizes and TLS come from the reference (dubbo/_transport.py).
-# grpcio's SingleThreadedUnaryStream (reading a server stream on the caller's thread:
-# ×1.15–1.24 on 100-byte messages in BENCHMARKS.md's mixed-stack rows, ×1.3 in the spec's
-# pinned runs) is not used: in grpcio 1.85 every server
-# stream that does not run to its end (cancelled, past its deadline, or dropped) leaks its
-# call state and ~20 KiB (RELIABILITY.md, finding F4).
-_CHANNEL_OPTIONS: tuple = ()
 
 
 def _seconds(timeout_ms: Optional[int]) -> Optional[float]:
@@ -147,12 +139,12 @@ class Client(ClientBase):
     ) -> None:
         super().__init__(reference, dubbo, interceptors)
         if self._address is None:
-            from ._cluster import ClusterChannel  # kazoo is needed only when a registry is used
+            from .._registry.cluster import ClusterChannel  # kazoo is needed only when a registry is used
 
-            # Channel-shaped: its multicallables pick a provider per call (dubbo/_cluster.py).
+            # Channel-shaped: its multicallables pick a provider per call (dubbo/_registry/cluster.py).
             self._channel = ClusterChannel(reference, self._registry, self._application)
         else:
-            self._channel = open_channel(reference, self._address, _CHANNEL_OPTIONS)
+            self._channel = open_channel(reference, self._address)
 
     def _multicallable(self, kind: str, path: str, serialize: Any, deserialize: Any) -> Any:
         return getattr(self._channel, kind)(path, serialize, deserialize)

@@ -13,9 +13,9 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 import grpc
 
-from ._tls import TlsConfig, channel_credentials, server_credentials
+from .tls import TlsConfig, channel_credentials, server_credentials
 
-__all__ = ["Keepalive", "open_channel", "server_options", "add_ports", "with_compression"]
+__all__ = ["Keepalive", "open_channel", "server_options", "add_ports", "with_compression", "compression_of"]
 
 Options = Tuple[Tuple[str, Any], ...]
 
@@ -75,14 +75,13 @@ def _size_options(send: Optional[int], receive: Optional[int]) -> Options:
     return tuple(options)
 
 
-def open_channel(reference: Any, address: str, options: Options, api: Any = grpc) -> grpc.Channel:
+def open_channel(reference: Any, address: str, api: Any = grpc) -> grpc.Channel:
     """The channel for a ``ReferenceConfig``: TLS if it has a ``TlsConfig``, its keepalive and limits.
 
     ``api`` is ``grpc`` or ``grpc.aio`` (whose channel functions take the same arguments).
     """
     options = (
-        options
-        + (reference.keepalive or _DEFAULT_KEEPALIVE).channel_options()
+        (reference.keepalive or _DEFAULT_KEEPALIVE).channel_options()
         + _size_options(reference.max_send_message_size, reference.max_receive_message_size)
     )
     tls: Optional[TlsConfig] = reference.tls
@@ -181,3 +180,19 @@ def with_compression(handler: grpc.RpcMethodHandler, compression: Optional[grpc.
             return behavior(request_or_iterator, context)
 
     return handler._replace(**{field: compressed})
+
+
+_COMPRESSION = {
+    None: None,
+    "identity": grpc.Compression.NoCompression,
+    "none": grpc.Compression.NoCompression,
+    "gzip": grpc.Compression.Gzip,
+}
+
+
+def compression_of(name: Optional[str]) -> Optional[grpc.Compression]:
+    """grpcio's compression for a Dubbo name; grpcio has no bzip2 or snappy."""
+    try:
+        return _COMPRESSION[name.lower() if name else None]
+    except KeyError:
+        raise ValueError(f"unsupported compression {name!r}: grpcio offers gzip (and identity)") from None

@@ -14,14 +14,16 @@ import inspect
 import queue
 import threading
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Awaitable, Callable, Iterator, List, Optional
 
 import grpc
 
-from ._context import current_call
-from ._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMethodHandler
+from .._core.async_stream import AsyncServerStream
+from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, current_call
+from .failures import decoded_requests, end_with_error, undecodable
+from .handlers import RpcMethodHandler
 
-__all__ = ["LoopThread", "async_method_handler", "is_async", "shared_loop_thread"]
+__all__ = ["LoopThread", "async_method_handler", "is_async", "shared_loop_thread", "responder", "first_then_eof", "unwritable"]
 
 _DONE = object()
 
@@ -166,12 +168,48 @@ class _Raised:
         self.error = error
 
 
+def responder(fn: Callable[[Any], Any]) -> Callable[[AsyncServerStream], Awaitable[None]]:
+    """How to run a streaming async handler, decided once: its responses are yielded, or
+    returned (a sync or async iterable), or written by the handler itself."""
+    if inspect.isasyncgenfunction(fn) or inspect.isasyncgenfunction(getattr(type(fn), "__call__", None)):
+
+        async def yielded(stream: AsyncServerStream) -> None:
+            async for response in fn(stream):
+                await stream._write(response)
+
+        return yielded
+
+    async def returned_or_written(stream: AsyncServerStream) -> None:
+        result = await fn(stream)
+        if result is None:
+            return
+        if hasattr(result, "__aiter__"):
+            async for response in result:
+                await stream._write(response)
+        else:
+            for response in result:
+                await stream._write(response)
+
+    return returned_or_written
+
+
+async def unwritable(message: Any) -> None:
+    """``write`` of a client-stream handler's stream: its one response is what it returns."""
+    raise TypeError("a client-stream handler returns its one response; it cannot write()")
+
+
+def first_then_eof(request: Any) -> Callable[[], Awaitable[Any]]:
+    box: List[Any] = [request]
+
+    async def read() -> Any:
+        return box.pop() if box else grpc.aio.EOF
+
+    return read
+
+
 def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: LoopThread) -> grpc.RpcMethodHandler:
     """The sync grpcio method handler that runs the async ``handler`` on ``loop_thread``."""
     # Imported here: dubbo.aio builds on the sync modules, which import this one.
-    from ._server_calls import _decoded, _fail, _undecodable
-    from .aio._server_calls import first_then_eof, responder, unwritable
-    from .aio._stream import AsyncServerStream
 
     fn = handler.method
     method = f"/{service}/{handler.method_name}"
@@ -184,10 +222,10 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         try:
             return deserialize(data) if deserialize is not None else data
         except Exception as error:
-            _fail(context, _undecodable(method, error), method)
+            end_with_error(context, undecodable(method, error), method)
 
     def decoded(requests: Iterator[bytes]) -> Iterator[Any]:
-        return requests if deserialize is None else _decoded(requests, deserialize, method)
+        return requests if deserialize is None else decoded_requests(requests, deserialize, method)
 
     def run(coroutine: Any, context: grpc.ServicerContext) -> Any:
         future = loop_thread.submit(_in_call(context, coroutine))
@@ -198,7 +236,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         except CancelledError:  # the call ended first (cancelled, or past its deadline)
             context.abort(grpc.StatusCode.CANCELLED, "the call ended before its handler")
         except Exception as error:
-            _fail(context, error, method)
+            end_with_error(context, error, method)
 
     if kind == UNARY:
 
@@ -240,7 +278,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
                     raise item.error
                 yield item
         except Exception as error:
-            _fail(context, error, method)
+            end_with_error(context, error, method)
         finally:
             out.close()
             future.cancel()

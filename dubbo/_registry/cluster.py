@@ -25,13 +25,13 @@ from typing import Any, Dict, Optional, Sequence
 
 import grpc
 
-from ._config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig, RegistryConfig
-from ._directory import Directory, Invoker
-from ._errors import RpcError
-from ._loadbalance import load_balance
-from ._registry import CONSUMERS, acquire_registry
-from ._triple import SERVICE_GROUP, SERVICE_VERSION
-from ._url import consumer_url, local_host
+from .._core.config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig, RegistryConfig
+from .._core.errors import RpcError
+from .._core.triple import SERVICE_GROUP, SERVICE_VERSION
+from .directory import Directory, Invoker
+from .loadbalance import load_balance
+from .url import consumer_url, local_host
+from .zookeeper import CONSUMERS, acquire_registry
 
 __all__ = ["ClusterChannel", "CLUSTER_MODES"]
 
@@ -40,7 +40,7 @@ log = logging.getLogger("dubbo.cluster")
 CLUSTER_MODES = ("failover", "failfast", "failsafe", "forking")
 DEFAULT_RETRIES = 2
 DEFAULT_FORKS = 2
-_RETRYABLE = (grpc.StatusCode.UNAVAILABLE,)
+RETRYABLE = (grpc.StatusCode.UNAVAILABLE,)
 _PROVIDER_HEADERS = (SERVICE_VERSION, SERVICE_GROUP)
 _DEFAULT_TIMEOUT = DEFAULT_UNARY_TIMEOUT_MS / 1000.0
 
@@ -132,11 +132,11 @@ class ClusterChannel:
         registry.release()
 
 
-def _key(request: Any) -> bytes:
+def request_key(request: Any) -> bytes:
     return request if isinstance(request, bytes) else str(request).encode()
 
 
-class _MultiCallable:
+class MultiCallableBase:
     """What the four kinds share: the method, its balancer, and choosing a live provider."""
 
     def __init__(self, cluster: ClusterChannel, kind: str, path: str, serializer: Any, deserializer: Any) -> None:
@@ -174,7 +174,7 @@ class _MultiCallable:
         return invoker.stub(self._kind, self._method, self._serializer, self._deserializer)
 
 
-class _Unary(_MultiCallable):
+class _Unary(MultiCallableBase):
     """A unary call under the reference's cluster mode; ``with_call`` too. ``future`` picks
     one provider and is not retried (like a stream)."""
 
@@ -194,7 +194,7 @@ class _Unary(_MultiCallable):
     def future(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
                credentials: Any = None, wait_for_ready: Optional[bool] = None,
                compression: Optional[grpc.Compression] = None) -> Any:
-        invoker, token = self._pick(_key(request))
+        invoker, token = self._pick(request_key(request))
         options = self._options(invoker, {"timeout": timeout, "wait_for_ready": wait_for_ready, "compression": compression})
         try:
             future = self._stub(invoker).future(request, metadata=self._metadata(invoker, metadata), **options)
@@ -227,7 +227,7 @@ class _Unary(_MultiCallable):
     def _once(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any], with_call: bool,
               tried: Optional[list] = None) -> Any:
         """One attempt on one provider; its address is added to ``tried``."""
-        invoker, token = self._pick(_key(request), tried or ())
+        invoker, token = self._pick(request_key(request), tried or ())
         if tried is not None:
             tried.append(invoker.address)
         stub = self._stub(invoker)
@@ -249,7 +249,7 @@ class _Unary(_MultiCallable):
                 return self._once(request, metadata, options, with_call, tried)
             except grpc.RpcError as error:
                 # RpcError here is ours (no provider at all); grpcio's errors carry the call's status.
-                if isinstance(error, RpcError) or attempt + 1 == attempts or error.code() not in _RETRYABLE:
+                if isinstance(error, RpcError) or attempt + 1 == attempts or error.code() not in RETRYABLE:
                     raise
         raise self._cluster.no_provider()  # not reached: the last attempt raises
 
@@ -258,7 +258,7 @@ class _Unary(_MultiCallable):
         forks = self._cluster.forks
         chosen = []
         while invokers and (forks <= 0 or len(chosen) < forks):
-            invoker = self._balancer.select(invokers, self._method, _key(request))
+            invoker = self._balancer.select(invokers, self._method, request_key(request))
             invokers.remove(invoker)
             token = invoker.begin(self._method)
             if token is not None:
@@ -285,13 +285,13 @@ class _Unary(_MultiCallable):
         raise error
 
 
-class _Stream(_MultiCallable):
+class _Stream(MultiCallableBase):
     """A server- or bidi-streaming call: one provider for the whole call."""
 
     def __call__(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
                  credentials: Any = None, wait_for_ready: Optional[bool] = None,
                  compression: Optional[grpc.Compression] = None) -> Any:
-        key = _key(request) if self._kind == "unary_stream" else b""
+        key = request_key(request) if self._kind == "unary_stream" else b""
         invoker, token = self._pick(key)
         try:
             call = self._stub(invoker)(
@@ -310,7 +310,7 @@ class _Stream(_MultiCallable):
         return call
 
 
-class _StreamUnary(_MultiCallable):
+class _StreamUnary(MultiCallableBase):
     """A client-streaming call: one provider for the whole call."""
 
     def future(self, request_iterator: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,

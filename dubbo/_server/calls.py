@@ -16,11 +16,12 @@ from typing import Any, Callable, Iterator, Optional
 
 import grpc
 
-from ._async_handlers import LoopThread, async_method_handler, is_async, shared_loop_thread
-from ._context import current_call
-from ._errors import RpcError
-from ._handlers import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, RpcMethodHandler
-from ._stream import ReadStream
+from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, current_call
+from .._core.errors import RpcError
+from .._core.stream import ReadStream
+from .async_calls import LoopThread, async_method_handler, is_async, shared_loop_thread
+from .failures import decoded_requests, end_with_error, undecodable
+from .handlers import RpcMethodHandler
 
 __all__ = ["ServerStream", "grpc_method_handler"]
 
@@ -45,20 +46,6 @@ class _Raised:
 
     def __init__(self, error: BaseException) -> None:
         self.error = error
-
-
-def _fail(context: grpc.ServicerContext, error: BaseException, method: str) -> None:
-    """End the call with the status ``error`` stands for; never returns."""
-    if type(error) is Exception and not error.args:  # grpcio's own abort() signal
-        raise error
-    if isinstance(error, RpcError):
-        if error.details:
-            context.abort_with_status(error.to_status())
-        context.abort(error.code, error.message)
-    if isinstance(error, grpc.RpcError) and not context.is_active():
-        raise error  # grpcio's request iterator: the caller cancelled or the deadline passed, not a failure
-    _log.error("%s failed", method, exc_info=error)
-    context.abort(grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}")
 
 
 class ServerStream(ReadStream):
@@ -107,24 +94,7 @@ def _yielded(fn: Callable[[Any], Any], stream: ServerStream, context, method: st
     try:
         yield from fn(stream)
     except Exception as error:
-        _fail(context, error, method)
-
-
-def _undecodable(method: str, error: Exception) -> RpcError:
-    return RpcError(
-        grpc.StatusCode.INTERNAL,
-        f"could not deserialize the request of {method}: {type(error).__name__}: {error}",
-    )
-
-
-def _decoded(requests: Iterator[bytes], deserialize: Callable[[bytes], Any], method: str) -> Iterator[Any]:
-    """Request messages deserialized here, so a bad one gets a status naming the method."""
-    for data in requests:
-        try:
-            request = deserialize(data)
-        except Exception as error:
-            raise _undecodable(method, error) from None
-        yield request
+        end_with_error(context, error, method)
 
 
 def _written(fn: Callable[[Any], Any], stream: ServerStream, context, method: str) -> Iterator[Any]:
@@ -160,7 +130,7 @@ def _written(fn: Callable[[Any], Any], stream: ServerStream, context, method: st
                 raise item.error
             yield item
     except Exception as error:
-        _fail(context, error, method)
+        end_with_error(context, error, method)
     finally:
         stream._closed = True
         while True:  # unblock a writer waiting on a full queue
@@ -196,16 +166,16 @@ def grpc_method_handler(
             try:
                 request = deserialize(data)
             except Exception as error:
-                _fail(context, _undecodable(method, error), method)
+                end_with_error(context, undecodable(method, error), method)
             try:
                 return fn(request)
             except Exception as error:
-                _fail(context, error, method)
+                end_with_error(context, error, method)
 
         return grpc.unary_unary_rpc_method_handler(unary, None, serialize)
 
     def decoded(requests: Iterator[bytes]) -> Iterator[Any]:
-        return requests if deserialize is _identity else _decoded(requests, deserialize, method)
+        return requests if deserialize is _identity else decoded_requests(requests, deserialize, method)
 
     if kind == CLIENT_STREAM:
 
@@ -214,7 +184,7 @@ def grpc_method_handler(
             try:
                 return fn(ReadStream(decoded(requests)))
             except Exception as error:
-                _fail(context, error, method)
+                end_with_error(context, error, method)
 
         return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
 
@@ -227,7 +197,7 @@ def grpc_method_handler(
             try:
                 request = deserialize(data)
             except Exception as error:
-                _fail(context, _undecodable(method, error), method)
+                end_with_error(context, undecodable(method, error), method)
             return responses(fn, ServerStream(iter((request,)), context), context, method)
 
         return grpc.unary_stream_rpc_method_handler(server_stream, None, serialize)

@@ -19,7 +19,7 @@ __all__ = ["HEALTH_SERVICE", "add_health", "add_reflection"]
 HEALTH_SERVICE = "grpc.health.v1.Health"
 
 
-def _optional(module: str, extra: str, wanted: Optional[bool]) -> Optional[ModuleType]:
+def optional_module(module: str, extra: str, wanted: Optional[bool]) -> Optional[ModuleType]:
     if wanted is False:
         return None
     try:
@@ -32,7 +32,7 @@ def _optional(module: str, extra: str, wanted: Optional[bool]) -> Optional[Modul
 
 def add_health(server: grpc.Server, service_names: Sequence[str], wanted: Optional[bool]) -> Any:
     """Host the health service with every name (and the overall ``""``) SERVING; returns its servicer."""
-    health = _optional("grpc_health.v1.health", "health", wanted)
+    health = optional_module("grpc_health.v1.health", "health", wanted)
     if health is None:
         return None
     from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -50,7 +50,7 @@ def add_reflection(server: grpc.Server, service_names: Sequence[str], wanted: Op
     Reflection describes a service only if its protobuf descriptors are in the default
     pool (its generated ``_pb2`` module was imported); others are listed by name only.
     """
-    reflection = _optional("grpc_reflection.v1alpha.reflection", "reflection", wanted)
+    reflection = optional_module("grpc_reflection.v1alpha.reflection", "reflection", wanted)
     if reflection is None:
         return False
     reflection.enable_server_reflection((*service_names, reflection.SERVICE_NAME), server)

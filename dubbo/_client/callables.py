@@ -14,10 +14,11 @@ from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, S
 
 import grpc
 
-from ._context import current_call, remaining_deadline
-from ._errors import RpcError
-from ._metadata import decode_attachments, encode_attachments
-from ._stream import EOF, ReadStream, RequestQueue
+from .._core.attachments import decode_attachments, encode_attachments
+from .._core.calls import current_call, remaining_deadline
+from .._core.errors import RpcError
+from .._core.stream import EOF, ReadStream, RequestQueue
+from .._core.transport import compression_of
 
 __all__ = [
     "UnaryCallable",
@@ -30,13 +31,6 @@ __all__ = [
 
 _UNSET: Any = object()
 
-_COMPRESSION = {
-    None: None,
-    "identity": grpc.Compression.NoCompression,
-    "none": grpc.Compression.NoCompression,
-    "gzip": grpc.Compression.Gzip,
-}
-
 # grpcio's stream-unary ``future()`` drops its ``compression=`` (1.85), so client streams
 # send the request header grpcio itself turns ``compression=`` into.
 _COMPRESSION_HEADER = {
@@ -45,15 +39,7 @@ _COMPRESSION_HEADER = {
 }
 
 
-def compression_of(name: Optional[str]) -> Optional[grpc.Compression]:
-    """grpcio's compression for a Dubbo name; grpcio has no bzip2 or snappy."""
-    try:
-        return _COMPRESSION[name.lower() if name else None]
-    except KeyError:
-        raise ValueError(f"unsupported compression {name!r}: grpcio offers gzip (and identity)") from None
-
-
-class _Callable:
+class CallableBase:
     """What all four shapes share: the multicallable and the per-call options."""
 
     __slots__ = (
@@ -114,7 +100,7 @@ class _Callable:
 
     def __copy__(self):
         other = object.__new__(type(self))
-        for name in _Callable.__slots__:
+        for name in CallableBase.__slots__:
             setattr(other, name, getattr(self, name))
         return other
 
@@ -128,7 +114,7 @@ class _Callable:
         return remaining
 
 
-class UnaryCallable(_Callable):
+class UnaryCallable(CallableBase):
     """``call(*args, **kwargs) -> response``; all arguments go to the request serializer."""
 
     __slots__ = ()
@@ -175,7 +161,7 @@ class UnaryCallable(_Callable):
         )
 
 
-class ServerStreamCallable(_Callable):
+class ServerStreamCallable(CallableBase):
     """``call(*args, **kwargs) -> ResponseStream`` of the server's messages."""
 
     __slots__ = ()
@@ -192,12 +178,12 @@ class ServerStreamCallable(_Callable):
         return ResponseStream(call)
 
 
-def _no_requests_given(requests: Any) -> bool:
+def no_requests_given(requests: Any) -> bool:
     # Apache's samples forward ``*args`` as the request stream, so ``()`` means "none given".
     return requests is None or (requests.__class__ is tuple and not requests)
 
 
-class ClientStreamCallable(_Callable):
+class ClientStreamCallable(CallableBase):
     """``call(iterable)`` sends the requests; ``call()`` gives a stream to ``write()`` to.
 
     Either way the result's ``read()`` returns the single response, then ``EOF``. With an
@@ -216,7 +202,7 @@ class ClientStreamCallable(_Callable):
         return metadata or None
 
     def __call__(self, requests: Optional[Iterable[Any]] = None) -> "SingleResponse":
-        if _no_requests_given(requests):
+        if no_requests_given(requests):
             writer = RequestQueue()
             future = self._rpc.future(
                 writer, timeout=self._deadline(), metadata=self._metadata, wait_for_ready=self._wait_for_ready
@@ -232,14 +218,14 @@ class ClientStreamCallable(_Callable):
         return SingleResponse(_Ended(response, None, call))
 
 
-class BidiStreamCallable(_Callable):
+class BidiStreamCallable(CallableBase):
     """``call(iterable) -> ResponseStream``; ``call()`` gives a stream driven by ``write()``."""
 
     __slots__ = ()
 
     def __call__(self, requests: Optional[Iterable[Any]] = None) -> "ResponseStream":
         writer = None
-        if _no_requests_given(requests):
+        if no_requests_given(requests):
             writer = RequestQueue()
             requests = writer
         call = self._rpc(

@@ -14,8 +14,8 @@ from typing import Any, Awaitable, Callable, Optional
 import grpc
 from grpc.aio import EOF as _GRPC_EOF
 
-from .._errors import RpcError
-from .._stream import EOF
+from .errors import RpcError
+from .stream import EOF
 
 __all__ = ["AsyncReadStream", "AsyncServerStream"]
 

@@ -27,14 +27,13 @@ def _key(reference: Any, address: str) -> Tuple:
 
 def acquire_channel(reference: Any, address: str) -> grpc.Channel:
     """The shared channel to ``address`` for this reference's transport settings."""
-    from ._client import _CHANNEL_OPTIONS  # the same options as a direct client's channel
-    from ._transport import open_channel
+    from .._core.transport import open_channel
 
     key = _key(reference, address)
     with _lock:
         entry = _channels.get(key)
         if entry is None:
-            entry = _channels[key] = [open_channel(reference, address, _CHANNEL_OPTIONS), 0]
+            entry = _channels[key] = [open_channel(reference, address), 0]
         entry[1] += 1
         return entry[0]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ._channel_pool import acquire_channel, release_channel
-from ._loadbalance import CallStats
-from ._registry import ZooKeeperRegistry, configure
-from ._triple import SERVICE_GROUP, SERVICE_VERSION
-from ._url import URL
+from .._core.triple import SERVICE_GROUP, SERVICE_VERSION
+from .channel_pool import acquire_channel, release_channel
+from .loadbalance import CallStats
+from .url import URL
+from .zookeeper import ZooKeeperRegistry, configure
 
 __all__ = ["Invoker", "Directory"]
 

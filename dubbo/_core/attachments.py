@@ -13,7 +13,7 @@ import json
 import urllib.parse
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-from ._triple import HEADER_CONVERT
+from .triple import HEADER_CONVERT
 
 __all__ = ["encode_attachments", "decode_attachments"]
 

@@ -1,0 +1,1 @@
+"""The sync client: callables for the four call shapes and ``dubbo.Client``. Never imports the server."""

@@ -1,0 +1,47 @@
+"""How a call that failed on the server ends: the status an exception stands for, and the one
+for a request the method's deserializer refused. Shared by every server adapter."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Iterator
+
+import grpc
+
+from .._core.errors import RpcError
+
+__all__ = ["end_with_error", "undecodable", "decoded_requests"]
+
+_log = logging.getLogger("dubbo.server")
+
+
+def end_with_error(context: grpc.ServicerContext, error: BaseException, method: str) -> None:
+    """End the call with the status ``error`` stands for; never returns."""
+    if type(error) is Exception and not error.args:  # grpcio's own abort() signal
+        raise error
+    if isinstance(error, RpcError):
+        if error.details:
+            context.abort_with_status(error.to_status())
+        context.abort(error.code, error.message)
+    if isinstance(error, grpc.RpcError) and not context.is_active():
+        raise error  # grpcio's request iterator: the caller cancelled or the deadline passed, not a failure
+    _log.error("%s failed", method, exc_info=error)
+    context.abort(grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}")
+
+
+def undecodable(method: str, error: Exception) -> RpcError:
+    """The status of a request the method's deserializer refused."""
+    return RpcError(
+        grpc.StatusCode.INTERNAL,
+        f"could not deserialize the request of {method}: {type(error).__name__}: {error}",
+    )
+
+
+def decoded_requests(requests: Iterator[bytes], deserialize: Callable[[bytes], Any], method: str) -> Iterator[Any]:
+    """Request messages deserialized here, so a bad one gets a status naming the method."""
+    for data in requests:
+        try:
+            request = deserialize(data)
+        except Exception as error:
+            raise undecodable(method, error) from None
+        yield request
