@@ -183,8 +183,8 @@ class _Reflection:
 
 def _reflection_error(error: grpc.RpcError) -> RpcError:
     failure = RpcError.from_grpc(error)
-    if failure.code == grpc.StatusCode.UNIMPLEMENTED:
-        return RpcError(failure.code, "the server offers no reflection; give the types with --proto FILE")
+    if failure.code() == grpc.StatusCode.UNIMPLEMENTED:
+        return RpcError(failure.code(), "the server offers no reflection; give the types with --proto FILE")
     return failure
 
 
@@ -444,8 +444,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         _COMMANDS[args.command](args)
     except RpcError as error:
-        print(f"{error.code.name}: {error.message}", file=sys.stderr)
-        return error.code.value[0]
+        print(f"{error.code().name}: {error.message}", file=sys.stderr)
+        return error.code().value[0]
     except KeyboardInterrupt:
         return grpc.StatusCode.CANCELLED.value[0]
     except BrokenPipeError:  # output piped into ``head``

@@ -105,7 +105,7 @@ async def test_a_handler_may_end_its_call_with_server_context_abort(any_serve):
     async with connect(f"tri://127.0.0.1:{server.port}/demo.Refuse") as client:
         with pytest.raises(dubbo.RpcError) as caught:
             await client.unary("refuse")(b"")
-    assert caught.value.code is grpc.StatusCode.PERMISSION_DENIED
+    assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
     assert caught.value.message == "not you"
 
 

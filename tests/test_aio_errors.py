@@ -60,9 +60,20 @@ async def test_a_handler_exception_is_unknown_with_its_message(url):
     async with connect(url) as client:
         with pytest.raises(RpcError) as caught:
             await client.unary("unary")(b"fail")
-    assert caught.value.code is grpc.StatusCode.UNKNOWN
+    assert caught.value.code() is grpc.StatusCode.UNKNOWN
     assert "bad request: fail" in caught.value.message
     assert "Traceback" not in caught.value.message
+
+
+@aio_test
+async def test_code_that_catches_grpcio_errors_reads_them_with_grpcio_s_methods(url):
+    async with connect(url) as client:
+        with pytest.raises(grpc.RpcError) as caught:
+            await client.unary("rpcError")(b"")
+    error = caught.value
+    assert error.code() is grpc.StatusCode.NOT_FOUND
+    assert error.details() == "no such user"
+    assert isinstance(error.initial_metadata(), tuple) and isinstance(error.trailing_metadata(), tuple)
 
 
 @aio_test
@@ -80,7 +91,7 @@ async def test_a_handler_raising_rpc_error_chooses_the_status(url):
     async with connect(url) as client:
         with pytest.raises(RpcError) as caught:
             await client.unary("rpcError")(b"")
-    assert caught.value.code is grpc.StatusCode.NOT_FOUND
+    assert caught.value.code() is grpc.StatusCode.NOT_FOUND
     assert caught.value.message == "no such user"
 
 
@@ -99,7 +110,7 @@ async def test_an_error_mid_stream_raises_after_the_messages_sent_before_it(url)
             async for message in client.server_stream("streamThenFail")(b""):
                 received.append(message)
     assert received == [b"one", b"two"]
-    assert caught.value.code is grpc.StatusCode.UNKNOWN
+    assert caught.value.code() is grpc.StatusCode.UNKNOWN
     assert "broke after two" in caught.value.message
 
 
@@ -125,7 +136,7 @@ async def test_a_writing_handler_failure_reaches_the_caller(url):
         with pytest.raises(RpcError) as caught:
             async for _ in stream:
                 pass
-    assert caught.value.code is grpc.StatusCode.UNKNOWN
+    assert caught.value.code() is grpc.StatusCode.UNKNOWN
     assert "stop" in caught.value.message
 
 
@@ -134,7 +145,7 @@ async def test_deadline_expiry_raises_deadline_exceeded(url):
     async with connect(url) as client:
         with pytest.raises(RpcError) as caught:
             await client.unary("slow").with_options(timeout=0.2)(b"5")
-    assert caught.value.code is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
 
 
 @aio_test
@@ -142,7 +153,7 @@ async def test_the_reference_timeout_is_in_milliseconds(url):
     async with connect(url + "?timeout=200") as client:
         with pytest.raises(RpcError) as caught:
             await client.unary("slow")(b"5")
-        assert caught.value.code is grpc.StatusCode.DEADLINE_EXCEEDED
+        assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
         assert await client.unary("slow")(b"0") == b"done"
 
 
@@ -160,7 +171,7 @@ async def test_a_stream_deadline_raises_deadline_exceeded_while_reading(any_serv
         assert await stream.read() == b"first"
         with pytest.raises(RpcError) as caught:
             await stream.read()
-    assert caught.value.code is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
 
 
 @aio_test
@@ -169,7 +180,7 @@ async def test_an_unknown_service_is_unimplemented(any_serve):
     async with connect(f"tri://127.0.0.1:{server.port}/demo.Nobody") as client:
         with pytest.raises(RpcError) as caught:
             await client.unary("unary")(b"")
-    assert caught.value.code is grpc.StatusCode.UNIMPLEMENTED
+    assert caught.value.code() is grpc.StatusCode.UNIMPLEMENTED
     assert "demo.Nobody" in caught.value.message
 
 
@@ -188,7 +199,7 @@ async def test_an_unknown_method_is_unimplemented_in_every_mode(url, shape):
             else:
                 async for _ in call([]) if shape == "bidi_stream" else call(b""):
                     pass
-    assert caught.value.code is grpc.StatusCode.UNIMPLEMENTED
+    assert caught.value.code() is grpc.StatusCode.UNIMPLEMENTED
     assert "noSuchMethod" in caught.value.message
 
 
@@ -200,7 +211,7 @@ async def test_an_unreachable_server_is_unavailable():
     async with connect(f"tri://127.0.0.1:{port}/demo.X") as client:
         with pytest.raises(RpcError) as caught:
             await client.unary("m")(b"")
-    assert caught.value.code is grpc.StatusCode.UNAVAILABLE
+    assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
 
 
 @aio_test
@@ -216,7 +227,7 @@ async def test_a_request_the_handler_cannot_deserialize_is_internal_naming_the_m
     async with connect(f"tri://127.0.0.1:{server.port}/demo.Strict") as client:
         with pytest.raises(RpcError) as caught:
             await client.unary("echo")(b"?")
-    assert caught.value.code is grpc.StatusCode.INTERNAL
+    assert caught.value.code() is grpc.StatusCode.INTERNAL
     assert "/demo.Strict/echo" in caught.value.message
 
 
@@ -236,7 +247,7 @@ async def test_a_cancelled_stream_raises_cancelled(any_serve):
         with pytest.raises(RpcError) as caught:
             while await stream.read() is not EOF:
                 pass
-    assert caught.value.code is grpc.StatusCode.CANCELLED
+    assert caught.value.code() is grpc.StatusCode.CANCELLED
 
 
 @pytest.mark.parametrize("shape", ["unary", "server_stream"])

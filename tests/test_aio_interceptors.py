@@ -129,7 +129,7 @@ async def test_a_client_interceptor_can_add_attachments_and_a_server_one_can_ref
     async with aio.Client(reference) as anonymous, aio.Client(reference, interceptors=[AddUser()]) as alice:
         with pytest.raises(RpcError) as caught:
             await anonymous.unary("whoami")(b"")
-        assert caught.value.code is grpc.StatusCode.UNAUTHENTICATED
+        assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
         assert await alice.unary("whoami")(b"") == b"alice"
         assert await alice.unary("whoami").with_options(timeout=5)(b"") == b"alice"
         response, _ = await alice.unary("whoami").with_call(b"")

@@ -48,7 +48,7 @@ async def test_failover_moves_to_another_provider_when_one_is_unavailable(start_
         # Each provider's handler answers UNAVAILABLE, the one status failover retries on.
         with pytest.raises(RpcError) as caught:
             await client.unary("unavailable")(b"")
-    assert caught.value.code is grpc.StatusCode.UNAVAILABLE
+    assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
     assert [p.calls.get("unavailable", 0) > 0 for p in providers] == [True, True]  # both were tried
 
 
@@ -69,7 +69,7 @@ async def test_no_provider_is_unavailable_naming_the_service(registry_config):
     async with _client(registry_config) as client:
         with pytest.raises(RpcError) as caught:
             await client.unary("whoami")(b"")
-    assert caught.value.code is grpc.StatusCode.UNAVAILABLE
+    assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
     assert SERVICE in caught.value.message
 
 

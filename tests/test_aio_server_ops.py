@@ -86,7 +86,7 @@ async def test_tls_between_the_asyncio_client_and_server(greeter_pb2):
         async with aio.Client(plain) as client:
             with pytest.raises(dubbo.RpcError) as refused:
                 await GreeterStub(client, greeter_pb2).say_hello(greeter_pb2.GreeterRequest(name="plain"))
-    assert refused.value.code is grpc.StatusCode.UNAVAILABLE
+    assert refused.value.code() is grpc.StatusCode.UNAVAILABLE
 
 
 @aio_test
@@ -194,7 +194,7 @@ async def test_max_concurrent_rpcs_answers_calls_beyond_it_with_resource_exhaust
                 await client.unary("hold")(b"")
             release.set()
             assert await first == b"held"
-    assert caught.value.code is grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert caught.value.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 @aio_test

@@ -90,7 +90,7 @@ def test_cancelling_a_unary_call_is_seen_by_the_handler(client, observed):
     assert call.cancel()
     with pytest.raises(RpcError) as caught:
         call.read()
-    assert caught.value.code is grpc.StatusCode.CANCELLED
+    assert caught.value.code() is grpc.StatusCode.CANCELLED
     assert observed.saw_inactive.wait(10)
     assert observed.callback_ran.wait(10)
 
@@ -118,7 +118,7 @@ def test_an_expired_deadline_is_seen_by_the_handler(client, observed):
     # whose call expired while it waited for a worker.
     with pytest.raises(RpcError) as caught:
         client.unary("unary").with_options(timeout=2.0)(b"")
-    assert caught.value.code is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
     assert observed.started.wait(10)
     assert observed.saw_inactive.wait(10)
 
@@ -185,7 +185,7 @@ def test_a_nested_call_fails_with_deadline_exceeded_when_the_outer_deadline_pass
         try:
             return back_client.unary("slow")(b"")
         except RpcError as error:
-            nested_error.append(error.code)
+            nested_error.append(error.code())
             raise
 
     front_server = serve(RpcServiceHandler("demo.F", [RpcMethodHandler.unary(front, "call")]))

@@ -192,7 +192,7 @@ def test_servicer_method_left_alone_answers_unimplemented(gen, serve, connect):
     stub = gen.stubs.EchoStub(connect(f"tri://127.0.0.1:{port}/codegen.demo.v1.Echo"))
     with pytest.raises(RpcError) as error:
         stub.repeat(gen.pb.EchoRequest(count=1)).read()
-    assert error.value.code == grpc.StatusCode.UNIMPLEMENTED
+    assert error.value.code() == grpc.StatusCode.UNIMPLEMENTED
     assert "codegen.demo.v1.Echo/Repeat" in error.value.message
 
 

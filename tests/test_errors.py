@@ -56,9 +56,18 @@ def client(serve, connect):
 def test_a_handler_exception_is_unknown_with_its_message(client):
     with pytest.raises(RpcError) as caught:
         client.unary("unary")(b"fail")
-    assert caught.value.code is grpc.StatusCode.UNKNOWN
+    assert caught.value.code() is grpc.StatusCode.UNKNOWN
     assert "bad request: fail" in caught.value.message
     assert "Traceback" not in caught.value.message
+
+
+def test_code_that_catches_grpcio_errors_reads_them_with_grpcio_s_methods(client):
+    with pytest.raises(grpc.RpcError) as caught:
+        client.unary("rpcError").with_options(attachments={"who": "me"})(b"")
+    error = caught.value
+    assert error.code() is grpc.StatusCode.NOT_FOUND
+    assert error.details() == "no such user"
+    assert isinstance(error.initial_metadata(), tuple) and isinstance(error.trailing_metadata(), tuple)
 
 
 def test_the_server_keeps_serving_after_a_handler_exception(client):
@@ -72,7 +81,7 @@ def test_the_server_keeps_serving_after_a_handler_exception(client):
 def test_a_handler_raising_rpc_error_chooses_the_status(client):
     with pytest.raises(RpcError) as caught:
         client.unary("rpcError")(b"")
-    assert caught.value.code is grpc.StatusCode.NOT_FOUND
+    assert caught.value.code() is grpc.StatusCode.NOT_FOUND
     assert caught.value.message == "no such user"
 
 
@@ -88,7 +97,7 @@ def test_an_error_mid_stream_raises_after_the_messages_sent_before_it(client):
         for message in stream:
             received.append(message)
     assert received == [b"one", b"two"]
-    assert caught.value.code is grpc.StatusCode.UNKNOWN
+    assert caught.value.code() is grpc.StatusCode.UNKNOWN
     assert "broke after two" in caught.value.message
 
 
@@ -109,14 +118,14 @@ def test_a_writing_handler_failure_reaches_the_caller(client):
     stream.write(b"stop")
     with pytest.raises(RpcError) as caught:
         list(stream)
-    assert caught.value.code is grpc.StatusCode.UNKNOWN
+    assert caught.value.code() is grpc.StatusCode.UNKNOWN
     assert "stop" in caught.value.message
 
 
 def test_deadline_expiry_raises_deadline_exceeded(client):
     with pytest.raises(RpcError) as caught:
         client.unary("slow").with_options(timeout=0.2)(b"2")
-    assert caught.value.code is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
 
 
 def test_the_reference_timeout_is_in_milliseconds(serve, connect):
@@ -124,7 +133,7 @@ def test_the_reference_timeout_is_in_milliseconds(serve, connect):
     client = connect(f"tri://127.0.0.1:{server.port}/demo.Failing?timeout=200")
     with pytest.raises(RpcError) as caught:
         client.unary("slow")(b"2")
-    assert caught.value.code is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
     assert client.unary("slow")(b"0") == b"done"
 
 
@@ -140,14 +149,14 @@ def test_a_stream_deadline_raises_deadline_exceeded_while_reading(serve, connect
     assert stream.read() == b"first"
     with pytest.raises(RpcError) as caught:
         stream.read()
-    assert caught.value.code is grpc.StatusCode.DEADLINE_EXCEEDED
+    assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
 
 
 def test_an_unknown_service_is_unimplemented(serve, connect):
     server = serve(_failing_service())
     with pytest.raises(RpcError) as caught:
         connect(f"tri://127.0.0.1:{server.port}/demo.Nobody").unary("unary")(b"")
-    assert caught.value.code is grpc.StatusCode.UNIMPLEMENTED
+    assert caught.value.code() is grpc.StatusCode.UNIMPLEMENTED
     assert "demo.Nobody" in caught.value.message
 
 
@@ -161,7 +170,7 @@ def test_an_unknown_method_is_unimplemented_in_every_mode(client, shape):
             call([b""]).read()
         else:
             list(call([b""]) if shape == "bidi_stream" else call(b""))
-    assert caught.value.code is grpc.StatusCode.UNIMPLEMENTED
+    assert caught.value.code() is grpc.StatusCode.UNIMPLEMENTED
     assert "noSuchMethod" in caught.value.message
 
 
@@ -174,7 +183,7 @@ def test_an_unreachable_server_is_unavailable():
     with dubbo.Client(dubbo.ReferenceConfig.from_url(f"tri://127.0.0.1:{port}/demo.X")) as client:
         with pytest.raises(RpcError) as caught:
             client.unary("m")(b"")
-    assert caught.value.code is grpc.StatusCode.UNAVAILABLE
+    assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
 
 
 def test_a_cancelled_stream_raises_cancelled(serve, connect):
@@ -194,4 +203,4 @@ def test_a_cancelled_stream_raises_cancelled(serve, connect):
     with pytest.raises(RpcError) as caught:
         while stream.read() is not EOF:
             pass
-    assert caught.value.code is grpc.StatusCode.CANCELLED
+    assert caught.value.code() is grpc.StatusCode.CANCELLED

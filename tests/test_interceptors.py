@@ -138,7 +138,7 @@ def test_a_client_interceptor_can_add_attachments_and_a_server_one_can_refuse(se
     with dubbo.Client(reference) as anonymous, dubbo.Client(reference, interceptors=[AddUser()]) as alice:
         with pytest.raises(RpcError) as caught:
             anonymous.unary("whoami")(b"")
-        assert caught.value.code is grpc.StatusCode.UNAUTHENTICATED
+        assert caught.value.code() is grpc.StatusCode.UNAUTHENTICATED
         assert alice.unary("whoami")(b"") == b"alice"
         assert alice.unary("whoami").with_options(timeout=5)(b"") == b"alice"
 

@@ -81,7 +81,7 @@ def limited_server(serve):
 def refused(client: dubbo.Client, mode: str, request: bytes) -> dubbo.RpcError:
     with pytest.raises(dubbo.RpcError) as error:
         call(client, mode, request)
-    assert error.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     return error.value
 
 

@@ -183,7 +183,7 @@ def test_versions_and_groups_are_isolated(start_provider, connect_registry):
     assert reached(version="1.0.0", group="a,b") == {"v1-a", "v1-b"}
     with pytest.raises(RpcError) as error:
         connect_registry(version="3.0.0").unary("whoami")(b"")
-    assert error.value.code.name == "UNAVAILABLE" and "no provider" in error.value.message
+    assert error.value.code().name == "UNAVAILABLE" and "no provider" in error.value.message
 
 
 def test_session_expiry_writes_the_provider_again(start_provider, registry_config, zookeeper_server, zk_client):
@@ -293,7 +293,7 @@ def test_a_token_protected_provider_publishes_its_token_and_discovered_clients_s
         direct = dubbo.Client(dubbo.ReferenceConfig.from_url(f"tri://127.0.0.1:{server.port}/{SERVICE}"))
         with direct, pytest.raises(RpcError) as caught:
             direct.unary("whoami")(b"")
-        assert caught.value.code.name == "UNAUTHENTICATED"
+        assert caught.value.code().name == "UNAUTHENTICATED"
     finally:
         server.stop(0)
 

@@ -160,7 +160,7 @@ def test_stop_refuses_new_calls_while_in_flight_ones_finish(gated, gate):
         try:
             late.unary("unary").with_options(timeout=0.5)(b"late")
         except dubbo.RpcError as error:
-            if error.code == grpc.StatusCode.UNAVAILABLE:
+            if error.code() == grpc.StatusCode.UNAVAILABLE:
                 refused = error
                 break
         finally:
@@ -183,7 +183,7 @@ def test_stop_cancels_calls_still_running_after_grace(gated, gate, mode):
     in_flight.join(30)
 
     assert in_flight.result is None
-    assert in_flight.error.code in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
+    assert in_flight.error.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
 
 
 def test_wait_for_termination_returns_once_the_server_stops(gated):
@@ -203,7 +203,7 @@ def test_the_context_manager_serves_inside_and_stops_on_exit(greeter_pb2):
     with dubbo.Client(reference) as client:
         with pytest.raises(dubbo.RpcError) as error:
             GreeterStub(client, greeter_pb2).say_hello(greeter_pb2.GreeterRequest(name="after"))
-    assert error.value.code == grpc.StatusCode.UNAVAILABLE
+    assert error.value.code() == grpc.StatusCode.UNAVAILABLE
     assert server.wait_for_termination(timeout=0) is True
 
 

@@ -69,7 +69,7 @@ def call_in_mode(client: dubbo.Client, greeter_pb2, mode: str) -> list:
 def refused(client: dubbo.Client, greeter_pb2) -> dubbo.RpcError:
     with pytest.raises(dubbo.RpcError) as error:
         say_hello(client, greeter_pb2)
-    assert error.value.code == grpc.StatusCode.UNAVAILABLE
+    assert error.value.code() == grpc.StatusCode.UNAVAILABLE
     return error.value
 
 

@@ -18,10 +18,12 @@ class RpcError(grpc.RpcError):
     """A call that ended with a non-OK gRPC status.
 
     Raised on the client for every failed call; raised in a handler it ends the call
-    with ``code`` and ``message``. It is a ``grpc.RpcError``, so code that already
-    catches grpcio's errors keeps working. ``details`` are protobuf messages sent as
-    rich error details (``grpc-status-details-bin``, a ``google.rpc.Status``); on the
-    client they arrive as ``google.protobuf.Any`` values to ``Unpack``.
+    with ``code`` and ``message``. It is a ``grpc.RpcError`` with grpcio's methods
+    (``code()``, ``details()`` for the message, ``initial_metadata()``,
+    ``trailing_metadata()``), so code that catches grpcio's errors keeps working.
+    ``status_details`` are protobuf messages sent as rich error details
+    (``grpc-status-details-bin``, a ``google.rpc.Status``); on the client they arrive
+    as ``google.protobuf.Any`` values to ``Unpack``.
     """
 
     def __init__(
@@ -32,15 +34,31 @@ class RpcError(grpc.RpcError):
         exception_code: Optional[int] = None,
         initial_metadata: Metadata = (),
         trailing_metadata: Metadata = (),
-        details: Optional[Sequence[Any]] = None,
+        status_details: Optional[Sequence[Any]] = None,
     ) -> None:
         super().__init__(f"{code.name}: {message}" if message else code.name)
-        self.code = code
+        self._code = code
         self.message = message
         self.exception_code = exception_code
-        self.initial_metadata = tuple(initial_metadata or ())
-        self.trailing_metadata = tuple(trailing_metadata or ())
-        self.details: List[Any] = list(details or ())
+        self._initial_metadata = tuple(initial_metadata or ())
+        self._trailing_metadata = tuple(trailing_metadata or ())
+        self.status_details: List[Any] = list(status_details or ())
+
+    def code(self) -> grpc.StatusCode:
+        """The status code, as grpcio's ``RpcError.code()``."""
+        return self._code
+
+    def details(self) -> str:
+        """The status message, as grpcio's ``RpcError.details()`` (rich details are ``status_details``)."""
+        return self.message
+
+    def initial_metadata(self) -> Tuple[Tuple[str, Any], ...]:
+        """The response headers the server sent, as grpcio's ``initial_metadata()``."""
+        return self._initial_metadata
+
+    def trailing_metadata(self) -> Tuple[Tuple[str, Any], ...]:
+        """The trailers the server sent, as grpcio's ``trailing_metadata()``."""
+        return self._trailing_metadata
 
     @classmethod
     def from_grpc(cls, error: grpc.RpcError) -> "RpcError":
@@ -60,7 +78,7 @@ class RpcError(grpc.RpcError):
             exception_code=_exception_code(initial) or _exception_code(trailing),
             initial_metadata=initial,
             trailing_metadata=trailing,
-            details=_status_details(trailing),
+            status_details=_status_details(trailing),
         )
 
     def to_status(self) -> grpc.Status:
@@ -70,18 +88,18 @@ class RpcError(grpc.RpcError):
         from grpc_status import rpc_status
 
         packed = []
-        for detail in self.details:
+        for detail in self.status_details:
             if isinstance(detail, any_pb2.Any):
                 packed.append(detail)
             else:
                 wrapper = any_pb2.Any()
                 wrapper.Pack(detail)
                 packed.append(wrapper)
-        status = status_pb2.Status(code=self.code.value[0], message=self.message, details=packed)
+        status = status_pb2.Status(code=self._code.value[0], message=self.message, details=packed)
         return rpc_status.to_status(status)
 
     def __reduce__(self):  # keep the error picklable across process pools
-        return (_rebuild, (self.code, self.message, self.exception_code))
+        return (_rebuild, (self._code, self.message, self.exception_code))
 
 
 def _rebuild(code: grpc.StatusCode, message: str, exception_code: Optional[int]) -> RpcError:

@@ -57,7 +57,7 @@ class Interceptor:
 
 def _status_of(error: BaseException) -> Tuple[grpc.StatusCode, str]:
     if isinstance(error, RpcError):
-        return error.code, error.message
+        return error.code(), error.message
     if isinstance(error, (GeneratorExit, asyncio.CancelledError)):
         return grpc.StatusCode.CANCELLED, "the call ended before the handler finished"
     return grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}"

@@ -65,9 +65,9 @@ class ServerContext:
         """Compress this call's responses (``"gzip"``)."""
         self._grpc.set_compression(compression_of(name))
 
-    def abort(self, code: grpc.StatusCode, message: str = "", details: Any = None) -> None:
+    def abort(self, code: grpc.StatusCode, message: str = "", status_details: Any = None) -> None:
         """End the call with ``code`` and ``message``; never returns."""
-        raise RpcError(code, message, details=details)
+        raise RpcError(code, message, status_details=status_details)
 
 
 def server_context() -> ServerContext:

@@ -20,9 +20,9 @@ def end_with_error(context: grpc.ServicerContext, error: BaseException, method: 
     if type(error) is Exception and not error.args:  # grpcio's own abort() signal
         raise error
     if isinstance(error, RpcError):
-        if error.details:
+        if error.status_details:
             context.abort_with_status(error.to_status())
-        context.abort(error.code, error.message)
+        context.abort(error.code(), error.message)
     if isinstance(error, grpc.RpcError) and not context.is_active():
         raise error  # grpcio's request iterator: the caller cancelled or the deadline passed, not a failure
     _log.error("%s failed", method, exc_info=error)

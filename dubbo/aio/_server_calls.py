@@ -38,9 +38,9 @@ async def _fail(context: Any, error: BaseException, method: str) -> None:
     if isinstance(error, grpc.aio.AbortError):  # the handler called context.abort() itself
         raise error
     if isinstance(error, RpcError):
-        if error.details:
+        if error.status_details:
             await context.abort_with_status(error.to_status())
-        await context.abort(error.code, error.message)
+        await context.abort(error.code(), error.message)
     _log.error("%s failed", method, exc_info=error)
     await context.abort(grpc.StatusCode.UNKNOWN, f"{type(error).__name__}: {error}")
 

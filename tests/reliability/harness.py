@@ -240,7 +240,7 @@ def eventually_serving(port: int, seconds: float = 30.0) -> None:
         try:
             return assert_serving(port)
         except dubbo.RpcError as error:
-            if time.monotonic() > deadline or error.code not in (
+            if time.monotonic() > deadline or error.code() not in (
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 grpc.StatusCode.UNAVAILABLE,
                 grpc.StatusCode.DEADLINE_EXCEEDED,

@@ -310,7 +310,7 @@ def test_the_dubbo_client_sees_the_deserializer_error_as_rpc_error(server):
     with connect(server.port) as client:
         with pytest.raises(dubbo.RpcError) as caught:
             client.unary("upper")(b"\xff\xff")
-    assert caught.value.code == grpc.StatusCode.INTERNAL and "/upper" in caught.value.message
+    assert caught.value.code() == grpc.StatusCode.INTERNAL and "/upper" in caught.value.message
 
 
 # --- the same hostile requests against dubbo.aio.Server ---------------------------------
