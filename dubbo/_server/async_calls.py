@@ -20,7 +20,7 @@ import grpc
 
 from .._core.async_stream import AsyncServerStream
 from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, current_call
-from .failures import decoded_requests, end_with_error, undecodable
+from .failures import decoded_requests, end_with_error, response_encoder, undecodable
 from .handlers import RpcMethodHandler
 
 __all__ = ["LoopThread", "async_method_handler", "is_async", "shared_loop_thread", "responder", "first_then_eof", "unwritable"]
@@ -209,15 +209,13 @@ def first_then_eof(request: Any) -> Callable[[], Awaitable[Any]]:
 
 def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: LoopThread) -> grpc.RpcMethodHandler:
     """The sync grpcio method handler that runs the async ``handler`` on ``loop_thread``."""
-    # Imported here: dubbo.aio builds on the sync modules, which import this one.
-
     fn = handler.method
     method = f"/{service}/{handler.method_name}"
     deserialize = handler.request_deserializer
-    serialize = handler.response_serializer
+    encode = response_encoder(handler.response_serializer, method)
     kind = handler.kind
 
-    # Requests are deserialized here, as the sync adapters do, for their status on a bad one.
+    # Messages are (de)serialized here, as the sync adapters do, for their status on a bad one.
     def decode(data: bytes, context: grpc.ServicerContext) -> Any:
         try:
             return deserialize(data) if deserialize is not None else data
@@ -232,7 +230,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         if not context.add_callback(future.cancel):  # the caller went away: so does the handler
             future.cancel()  # ... already, before the handler started
         try:
-            return future.result()
+            return encode(future.result())
         except CancelledError:  # the call ended first (cancelled, or past its deadline)
             context.abort(grpc.StatusCode.CANCELLED, "the call ended before its handler")
         except Exception as error:
@@ -243,14 +241,14 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         def unary(data: bytes, context: grpc.ServicerContext) -> Any:
             return run(fn(decode(data, context)), context)
 
-        return grpc.unary_unary_rpc_method_handler(unary, None, serialize)
+        return grpc.unary_unary_rpc_method_handler(unary)
 
     if kind == CLIENT_STREAM:
 
         def client_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
             return run(fn(AsyncServerStream(_reader(decoded(requests)), unwritable)), context)
 
-        return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
+        return grpc.stream_unary_rpc_method_handler(client_stream)
 
     respond = responder(fn)
 
@@ -276,7 +274,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
                     return
                 if item.__class__ is _Raised:
                     raise item.error
-                yield item
+                yield encode(item)
         except Exception as error:
             end_with_error(context, error, method)
         finally:
@@ -288,13 +286,13 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         def server_stream(data: bytes, context: grpc.ServicerContext) -> Iterator[Any]:
             return responses(first_then_eof(decode(data, context)), context)
 
-        return grpc.unary_stream_rpc_method_handler(server_stream, None, serialize)
+        return grpc.unary_stream_rpc_method_handler(server_stream)
 
     if kind == BIDI_STREAM:
 
         def bidi_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
             return responses(_reader(decoded(requests)), context)
 
-        return grpc.stream_stream_rpc_method_handler(bidi_stream, None, serialize)
+        return grpc.stream_stream_rpc_method_handler(bidi_stream)
 
     raise ValueError(f"unknown handler kind {kind!r} for {method}")

@@ -20,7 +20,7 @@ from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, curr
 from .._core.errors import RpcError
 from .._core.stream import ReadStream
 from .async_calls import LoopThread, async_method_handler, is_async, shared_loop_thread
-from .failures import decoded_requests, end_with_error, undecodable
+from .failures import decoded_requests, end_with_error, response_encoder, undecodable
 from .handlers import RpcMethodHandler
 
 __all__ = ["ServerStream", "grpc_method_handler"]
@@ -89,15 +89,20 @@ class ServerStream(ReadStream):
         self._closed = True
 
 
-def _yielded(fn: Callable[[Any], Any], stream: ServerStream, context, method: str) -> Iterator[Any]:
-    """Responses of a generator handler, produced on grpcio's own thread."""
+def _yielded(
+    fn: Callable[[Any], Any], stream: ServerStream, context, method: str, encode: Callable[[Any], bytes]
+) -> Iterator[bytes]:
+    """Responses of a generator handler, produced and serialized on grpcio's own thread."""
     try:
-        yield from fn(stream)
+        for response in fn(stream):
+            yield encode(response)
     except Exception as error:
         end_with_error(context, error, method)
 
 
-def _written(fn: Callable[[Any], Any], stream: ServerStream, context, method: str) -> Iterator[Any]:
+def _written(
+    fn: Callable[[Any], Any], stream: ServerStream, context, method: str, encode: Callable[[Any], bytes]
+) -> Iterator[bytes]:
     """Responses of a handler that writes them (or returns an iterable), run on its own thread."""
     out: queue.Queue = queue.Queue(64)
     stream._out = out
@@ -124,11 +129,12 @@ def _written(fn: Callable[[Any], Any], stream: ServerStream, context, method: st
             cls = item.__class__
             if cls is _Returned:
                 if item.value is not None:
-                    yield from item.value
+                    for response in item.value:
+                        yield encode(response)
                 return
             if cls is _Raised:
                 raise item.error
-            yield item
+            yield encode(item)
     except Exception as error:
         end_with_error(context, error, method)
     finally:
@@ -151,10 +157,11 @@ def grpc_method_handler(
     if is_async(fn):
         return async_method_handler(service, handler, loop_thread or shared_loop_thread())
     method = f"/{service}/{handler.method_name}"
-    # Requests are deserialized here rather than by grpcio, whose status for a bad
-    # request ("Exception deserializing request!") names neither method nor cause.
+    # Messages are (de)serialized here rather than by grpcio, whose statuses for a bad
+    # message ("Exception deserializing request!") name neither method nor cause, and
+    # whose sync server leaves the caller waiting on a response that is not bytes.
     deserialize = handler.request_deserializer or _identity
-    serialize = handler.response_serializer
+    encode = response_encoder(handler.response_serializer, method)
     kind = handler.kind
     # Each behavior first makes its call the current one (for server_context() and
     # deadline propagation); grpcio then iterates any response generator on this thread.
@@ -168,11 +175,11 @@ def grpc_method_handler(
             except Exception as error:
                 end_with_error(context, undecodable(method, error), method)
             try:
-                return fn(request)
+                return encode(fn(request))
             except Exception as error:
                 end_with_error(context, error, method)
 
-        return grpc.unary_unary_rpc_method_handler(unary, None, serialize)
+        return grpc.unary_unary_rpc_method_handler(unary)
 
     def decoded(requests: Iterator[bytes]) -> Iterator[Any]:
         return requests if deserialize is _identity else decoded_requests(requests, deserialize, method)
@@ -182,11 +189,11 @@ def grpc_method_handler(
         def client_stream(requests: Iterator[bytes], context: grpc.ServicerContext) -> Any:
             current_call.set(context)
             try:
-                return fn(ReadStream(decoded(requests)))
+                return encode(fn(ReadStream(decoded(requests))))
             except Exception as error:
                 end_with_error(context, error, method)
 
-        return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
+        return grpc.stream_unary_rpc_method_handler(client_stream)
 
     responses = _yielded if inspect.isgeneratorfunction(fn) else _written
 
@@ -198,16 +205,16 @@ def grpc_method_handler(
                 request = deserialize(data)
             except Exception as error:
                 end_with_error(context, undecodable(method, error), method)
-            return responses(fn, ServerStream(iter((request,)), context), context, method)
+            return responses(fn, ServerStream(iter((request,)), context), context, method, encode)
 
-        return grpc.unary_stream_rpc_method_handler(server_stream, None, serialize)
+        return grpc.unary_stream_rpc_method_handler(server_stream)
 
     if kind == BIDI_STREAM:
 
         def bidi_stream(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[Any]:
             current_call.set(context)
-            return responses(fn, ServerStream(decoded(requests), context), context, method)
+            return responses(fn, ServerStream(decoded(requests), context), context, method, encode)
 
-        return grpc.stream_stream_rpc_method_handler(bidi_stream, None, serialize)
+        return grpc.stream_stream_rpc_method_handler(bidi_stream)
 
     raise ValueError(f"unknown handler kind {kind!r} for {method}")

@@ -1,16 +1,17 @@
-"""How a call that failed on the server ends: the status an exception stands for, and the one
-for a request the method's deserializer refused. Shared by every server adapter."""
+"""How a call that failed on the server ends: the status an exception stands for, and the ones
+for a request the method's deserializer refused or a response its serializer could not encode.
+Shared by every server adapter, which (de)serializes messages itself so these name the method."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
 import grpc
 
 from .._core.errors import RpcError
 
-__all__ = ["end_with_error", "undecodable", "decoded_requests"]
+__all__ = ["end_with_error", "undecodable", "decoded_requests", "response_encoder"]
 
 _log = logging.getLogger("dubbo.server")
 
@@ -45,3 +46,27 @@ def decoded_requests(requests: Iterator[bytes], deserialize: Callable[[bytes], A
         except Exception as error:
             raise undecodable(method, error) from None
         yield request
+
+
+def _bytes_only(message: Any) -> bytes:
+    if message.__class__ is bytes:
+        return message
+    raise TypeError(f"the handler gave a {type(message).__name__}, not bytes: give it a response_serializer")
+
+
+def response_encoder(serialize: Optional[Callable[[Any], bytes]], method: str) -> Callable[[Any], bytes]:
+    """The method's response serializer (or a bytes check where it has none), failing with INTERNAL
+    naming the method, so a wrong response ends the call at once instead of leaving the caller waiting."""
+    serialize = serialize or _bytes_only
+
+    def encode(message: Any) -> bytes:
+        try:
+            return serialize(message)
+        except Exception as error:
+            _log.error("%s: could not serialize a response", method, exc_info=error)
+            raise RpcError(
+                grpc.StatusCode.INTERNAL,
+                f"could not serialize the response of {method}: {type(error).__name__}: {error}",
+            ) from None
+
+    return encode

@@ -23,7 +23,7 @@ from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, curr
 from .._core.errors import RpcError
 from .._server.async_calls import first_then_eof, is_async, responder, unwritable
 from .._server.calls import grpc_method_handler
-from .._server.failures import undecodable
+from .._server.failures import response_encoder, undecodable
 from .._server.handlers import RpcMethodHandler
 
 __all__ = ["aio_method_handler", "unimplemented"]
@@ -66,11 +66,12 @@ class _Call:
     Response headers set from a handler go out before the first response (or with the status).
     """
 
-    __slots__ = ("_context", "_headers", "stream")
+    __slots__ = ("_context", "_headers", "_send", "stream")
 
     def __init__(self, context: Any) -> None:
         self._context = context
         self._headers: Optional[tuple] = None
+        self._send: Any = None  # the stream's own write, while headers wait to go out before it
         self.stream: Optional[AsyncServerStream] = None
 
     def __getattr__(self, name: str) -> Any:  # invocation_metadata, peer, time_remaining, set_trailing_metadata...
@@ -90,7 +91,8 @@ class _Call:
 
     def send_initial_metadata(self, metadata: Any) -> None:
         self._headers = tuple(metadata)
-        if self.stream is not None:
+        if self.stream is not None and self._send is None:
+            self._send = self.stream._write
             self.stream._write = self._write_after_headers
 
     async def flush(self) -> None:
@@ -101,8 +103,8 @@ class _Call:
 
     async def _write_after_headers(self, message: Any) -> None:
         await self.flush()
-        self.stream._write = self._context.write
-        await self._context.write(message)
+        self.stream._write = self._send
+        await self._send(message)
 
 
 def _serving(context: Any, stream: Optional[AsyncServerStream] = None) -> _Call:
@@ -117,8 +119,14 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
     fn = handler.method
     method = f"/{service}/{handler.method_name}"
     deserialize = handler.request_deserializer
-    serialize = handler.response_serializer
+    encode = response_encoder(handler.response_serializer, method)
     kind = handler.kind
+
+    def writer(context: Any) -> Callable[[Any], Awaitable[None]]:
+        async def write(message: Any) -> None:
+            await context.write(encode(message))
+
+        return write
 
     def decode(data: bytes) -> Any:
         try:
@@ -134,26 +142,26 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
         async def unary(data: Any, context: grpc.aio.ServicerContext) -> Any:
             call = _serving(context)
             try:
-                response = await fn(decode(data))
+                response = encode(await fn(decode(data)))
                 await call.flush()
                 return response
             except Exception as error:
                 await _fail(context, error, method)
 
-        return grpc.unary_unary_rpc_method_handler(unary, None, serialize)
+        return grpc.unary_unary_rpc_method_handler(unary)
 
     if kind == CLIENT_STREAM:
 
         async def client_stream(requests: Any, context: grpc.aio.ServicerContext) -> Any:
             call = _serving(context)
             try:
-                response = await fn(AsyncServerStream(reader(context), unwritable))
+                response = encode(await fn(AsyncServerStream(reader(context), unwritable)))
                 await call.flush()
                 return response
             except Exception as error:
                 await _fail(context, error, method)
 
-        return grpc.stream_unary_rpc_method_handler(client_stream, None, serialize)
+        return grpc.stream_unary_rpc_method_handler(client_stream)
 
     respond = responder(fn)
 
@@ -162,18 +170,18 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
         async def server_stream(data: Any, context: grpc.aio.ServicerContext) -> None:
             call = _serving(context)
             try:
-                stream = call.stream = AsyncServerStream(first_then_eof(decode(data)), context.write)
+                stream = call.stream = AsyncServerStream(first_then_eof(decode(data)), writer(context))
                 await respond(stream)
                 await call.flush()
             except Exception as error:
                 await _fail(context, error, method)
 
-        return grpc.unary_stream_rpc_method_handler(server_stream, None, serialize)
+        return grpc.unary_stream_rpc_method_handler(server_stream)
 
     if kind == BIDI_STREAM:
 
         async def bidi_stream(requests: Any, context: grpc.aio.ServicerContext) -> None:
-            stream = AsyncServerStream(reader(context), context.write)
+            stream = AsyncServerStream(reader(context), writer(context))
             call = _serving(context, stream)
             try:
                 await respond(stream)
@@ -181,7 +189,7 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
             except Exception as error:
                 await _fail(context, error, method)
 
-        return grpc.stream_stream_rpc_method_handler(bidi_stream, None, serialize)
+        return grpc.stream_stream_rpc_method_handler(bidi_stream)
 
     raise ValueError(f"unknown handler kind {kind!r} for {method}")
 
