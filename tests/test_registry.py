@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import urllib.parse
 
+import grpc
 import pytest
 from kazoo.client import KazooClient
 
 import dubbo
-from dubbo import RegistryConfig, RpcError
+from dubbo import RegistryConfig, RpcError, ServiceConfig
 from dubbo._registry.zookeeper import acquire_registry, is_match
 from dubbo._registry.url import URL, decode, encode
 from zookeeper import (  # noqa: F401  (fixtures)
     who_service,
     SERVICE,
     connect_registry,
+    free_port,
     own_zookeeper,
     registry_config,
+    stack,
     start_provider,
     wait_until,
     zk_client,
@@ -231,6 +235,35 @@ def test_digest_auth_guards_the_nodes_as_java_does(start_provider, connect_regis
     assert connect_registry(registry=secured).unary("whoami")(b"") == b"p1"
     with pytest.raises(NoAuthError):  # nodes are CREATOR_ALL_ACL, like Curator's with authorization
         zk_client.get_children(f"/{secured.group}/{SERVICE}/providers")
+
+
+@pytest.fixture
+def unreachable_registry():
+    """A registry URL with nothing listening at its address, and a connect timeout of 1 s."""
+    address = f"127.0.0.1:{free_port()}"
+    return address, RegistryConfig.from_url(f"zookeeper://{address}?timeout=1000")
+
+
+def _assert_unreachable(caught, address: str, started: float) -> None:
+    assert caught.value.code() is grpc.StatusCode.UNAVAILABLE
+    assert caught.value.message == f"ZooKeeper at {address} is unreachable (no answer within 1.0 s)"
+    assert time.monotonic() - started < 5  # the connect timeout, not kazoo's retries forever
+
+
+def test_a_client_of_an_unreachable_zookeeper_fails_unavailable_naming_it(stack, unreachable_registry):
+    address, registry = unreachable_registry
+    started = time.monotonic()
+    with pytest.raises(RpcError) as caught:
+        stack.connect(registry=registry)
+    _assert_unreachable(caught, address, started)
+
+
+def test_a_server_of_an_unreachable_zookeeper_fails_to_start_unavailable_naming_it(stack, unreachable_registry):
+    address, registry = unreachable_registry
+    started = time.monotonic()
+    with pytest.raises(RpcError) as caught:
+        stack.serve(ServiceConfig(who_service("p", {}), port=0), registry=registry)
+    _assert_unreachable(caught, address, started)
 
 
 def test_a_missing_kazoo_is_a_clear_error(registry_config, monkeypatch):

@@ -6,12 +6,14 @@ it serves (``srvr`` reports its mode), and ``stop()`` always ends the process. `
 and the data, so sessions survive a short outage as they would in production.
 
 Also the registry tests' fixtures: a registry group per test, providers of ``test.Who``
-that name themselves in their answers, registry-discovered clients, and a plain kazoo
+that name themselves in their answers, registry-discovered clients (``stack`` gives them
+on both front ends, sync and asyncio, for tests that hold for both), and a plain kazoo
 client to read back what was written. Test modules import the fixtures they use.
 """
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import shutil
@@ -21,15 +23,15 @@ import tempfile
 import threading
 import time
 import uuid
-from typing import Iterator, List, Optional
+from typing import Any, Awaitable, Callable, Iterator, List, Optional
 
 import grpc
 import pytest
 
 import dubbo
-from dubbo import RegistryConfig, RpcError, RpcMethodHandler, RpcServiceHandler, ServiceConfig
+from dubbo import ReferenceConfig, RegistryConfig, RpcError, RpcMethodHandler, RpcServiceHandler, ServiceConfig, aio
 
-__all__ = ["ZooKeeper", "zookeeper_classpath", "free_port", "wait_until", "who_service", "SERVICE"]
+__all__ = ["ZooKeeper", "zookeeper_classpath", "free_port", "wait_until", "who_service", "SERVICE", "Stack"]
 
 _JAVA_DIR = "/usr/share/java"
 _MAIN = "org.apache.zookeeper.server.ZooKeeperServerMain"
@@ -269,13 +271,16 @@ def start_provider(registry_config) -> Iterator:
     started: List[Provider] = []
 
     def start(name: str, weight: Optional[int] = None, version: Optional[str] = None, group: Optional[str] = None,
-              registry: Optional[RegistryConfig] = None, delay: float = 0, **server_options) -> Provider:
+              registry: Optional[RegistryConfig] = None, delay: float = 0, host: Optional[str] = None,
+              **server_options) -> Provider:
         calls: dict = {}
         gate = threading.Event()
         parameters = {"warmup": "0"}  # weights count at once (warm-up is tested on its own)
         if weight is not None:
             parameters["weight"] = str(weight)
-        config = ServiceConfig(who_service(name, calls, gate, delay), port=0, version=version, group=group, parameters=parameters)
+        config = ServiceConfig(
+            who_service(name, calls, gate, delay), host=host, port=0, version=version, group=group, parameters=parameters
+        )
         bootstrap = dubbo.Dubbo(registry_config=registry or registry_config)
         provider = Provider(name, bootstrap.create_server(config, **server_options).start(), calls, gate)
         started.append(provider)
@@ -302,6 +307,83 @@ def connect_registry(registry_config) -> Iterator:
     yield connect
     for client in clients:
         client.close()
+
+
+class Stack:
+    """Registry clients and servers on one front end, ``sync`` (``dubbo``) or ``aio`` (``dubbo.aio``),
+    driven from plain threads so one test body covers both.
+
+    asyncio clients run on an event loop thread of the stack's own (their channels belong to
+    that loop); ``run`` awaits there and blocks the caller until the result is in.
+    """
+
+    def __init__(self, name: str, registry_config: RegistryConfig) -> None:
+        self.name = name
+        self.registry_config = registry_config
+        self._clients: list = []
+        self._servers: list = []
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
+        if name == "aio":
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._loop.run_forever, name="stack-loop", daemon=True)
+            self._thread.start()
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def run(self, awaitable: Any) -> Any:
+        """The value itself on the sync stack; on the asyncio one, awaited on the stack's loop."""
+        if self._loop is None:
+            return awaitable
+
+        async def wait() -> Any:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(wait(), self._loop).result(60)
+
+    def bootstrap(self, registry: Optional[RegistryConfig] = None) -> "dubbo.Dubbo":
+        return (aio.Dubbo if self._loop else dubbo.Dubbo)(registry_config=registry or self.registry_config)
+
+    def connect(self, registry: Optional[RegistryConfig] = None, **fields) -> Any:
+        """A registry-discovered client of ``test.Who`` (or ``service=``), closed with the stack."""
+        reference = ReferenceConfig(service=fields.pop("service", SERVICE), **fields)
+        client = self.bootstrap(registry).create_client(reference)
+        self._clients.append(client)
+        return client
+
+    def unary(self, method: str, registry: Optional[RegistryConfig] = None, **fields) -> Callable[[Any], Any]:
+        """``call(request) -> response``, blocking, through a new client made with ``fields``."""
+        return self.blocking(self.connect(registry, **fields).unary(method))
+
+    def blocking(self, call: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return call if self._loop is None else (lambda request: self.run(call(request)))
+
+    def serve(self, config: ServiceConfig, registry: Optional[RegistryConfig] = None) -> Any:
+        """A started server of this stack registered with the registry; stopped with the stack."""
+        server = self.bootstrap(registry).create_server(config)
+        self._servers.append(server)
+        return self.run(server.start())
+
+    def close(self) -> None:
+        for client in self._clients:
+            self.run(client.close())
+        for server in self._servers:
+            self.run(server.stop(0))
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
+
+
+@pytest.fixture(params=["sync", "aio"])
+def stack(request, registry_config) -> Iterator[Stack]:
+    """Each test that takes it runs twice: with ``dubbo`` and with ``dubbo.aio``."""
+    made = Stack(request.param, registry_config)
+    try:
+        yield made
+    finally:
+        made.close()
 
 
 @pytest.fixture

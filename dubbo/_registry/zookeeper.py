@@ -14,7 +14,10 @@ import logging
 import threading
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import grpc
+
 from .._core.config import RegistryConfig
+from .._core.errors import RpcError
 from .url import URL, decode, encode, local_host
 
 try:
@@ -86,6 +89,11 @@ def configure(providers: Sequence[URL], configurators: Sequence[URL]) -> List[UR
             continue
         result.append(URL(provider.protocol, provider.host, provider.port, provider.path, params) if rules else provider)
     return result
+
+
+def unreachable(hosts: str, why: str) -> RpcError:
+    """The error for a registry that cannot be reached: UNAVAILABLE, as for an unreachable server."""
+    return RpcError(grpc.StatusCode.UNAVAILABLE, f"ZooKeeper at {hosts} is unreachable ({why})")
 
 
 class _Subscription:
@@ -167,8 +175,9 @@ class ZooKeeperRegistry:
             # Java's Curator client: digest auth, and nodes readable and writable only by their creator.
             auth = [("digest", f"{config.username or ''}:{config.password or ''}")]
             acl = CREATOR_ALL_ACL
+        hosts = ",".join(config.addresses or [f"{config.host}:{config.port or 2181}"])
         self.client = KazooClient(
-            hosts=",".join(config.addresses or [f"{config.host}:{config.port or 2181}"]),
+            hosts=hosts,
             timeout=session_ms / 1000.0,
             auth_data=auth,
             default_acl=acl,
@@ -184,9 +193,12 @@ class ZooKeeperRegistry:
         self._lock = threading.Lock()
         try:
             self.client.start(timeout=connect_ms / 1000.0)
+        except KazooTimeoutError:
+            self.client.close()
+            raise unreachable(hosts, f"no answer within {connect_ms / 1000.0:.1f} s") from None
         except Exception as error:
             self.client.close()
-            raise ConnectionError(f"cannot reach ZooKeeper at {self.client.hosts.hosts}: {error}") from None
+            raise unreachable(hosts, str(error) or type(error).__name__) from None
         self.client.add_listener(self._on_state)
         self._key: Tuple = ()
         self._users = 0
