@@ -190,6 +190,30 @@ def test_versions_and_groups_are_isolated(start_provider, connect_registry):
     assert error.value.code().name == "UNAVAILABLE" and "no provider" in error.value.message
 
 
+def _write_apache_python_provider(zk, config: RegistryConfig, url: str) -> None:
+    """A provider node as Apache dubbo-python writes it: ``quote(url, safe='')``, data ``host:port``."""
+    host_port = url.split("://", 1)[1].split("?", 1)[0]
+    path = f"{_root(config)}/{SERVICE}/providers/{urllib.parse.quote(url, safe='')}"
+    zk.create(path, host_port.encode(), ephemeral=True, makepath=True)
+
+
+def test_a_provider_registered_by_apache_dubbo_python_is_called(registry_config, connect_registry, zk_client):
+    config = dubbo.ServiceConfig(who_service("apache", {}), host="127.0.0.1", port=0)
+    with dubbo.Server(config) as server:  # no registry of its own: the node is written by hand
+        _write_apache_python_provider(zk_client, registry_config, f"tri://127.0.0.1:{server.port}?service={SERVICE}")
+        assert connect_registry().unary("whoami")(b"") == b"apache"
+
+
+def test_a_skipped_provider_is_logged_at_debug_level_with_the_reason(registry_config, connect_registry, zk_client, caplog):
+    _write_apache_python_provider(zk_client, registry_config, f"tri://127.0.0.1:1?service={SERVICE}&version=9.9.9")
+    with caplog.at_level("DEBUG", logger="dubbo.registry"):
+        connect_registry()
+    (record,) = [r for r in caplog.records if r.name == "dubbo.registry" and "skipping provider" in r.getMessage()]
+    assert record.levelname == "DEBUG"
+    assert "tri://127.0.0.1:1?service=test.Who&version=9.9.9" in record.getMessage()
+    assert "version '9.9.9' is not None" in record.getMessage()
+
+
 def test_session_expiry_writes_the_provider_again(start_provider, registry_config, zookeeper_server, zk_client):
     provider = start_provider("p1")
     registry = acquire_registry(registry_config)  # the same shared registry the provider uses

@@ -8,6 +8,7 @@ server never cuts the calls it is still serving.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -18,6 +19,9 @@ from .url import URL
 from .zookeeper import ZooKeeperRegistry, configure
 
 __all__ = ["Invoker", "Directory"]
+
+log = logging.getLogger("dubbo.registry")
+
 
 class Invoker:
     """One provider: where it is, how to call it, and how it is doing."""
@@ -128,8 +132,9 @@ class Directory:
             current = {invoker.address: invoker for invoker in self.invokers}
             fresh: Dict[str, Invoker] = {}
             for url in providers:
-                if url.address in fresh:
-                    continue  # one invoker per address, as Java keys invokers by URL
+                if url.address in fresh:  # one invoker per address, as Java keys invokers by URL
+                    log.debug("registry: skipping provider %s: %s is already listed", url, url.address)
+                    continue
                 old = current.get(url.address)
                 if old is not None and old.url == url:
                     fresh[url.address] = old

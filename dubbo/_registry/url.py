@@ -48,8 +48,9 @@ class URL:
 
     @property
     def interface(self) -> str:
-        """``getServiceInterface()``: the ``interface`` parameter, else the path."""
-        return self.parameters.get("interface") or self.path
+        """``getServiceInterface()``: the ``interface`` parameter, else the path; else the
+        ``service`` parameter, all Apache dubbo-python writes (``tri://ip:port?service=X``)."""
+        return self.parameters.get("interface") or self.path or self.parameters.get("service", "")
 
     def get(self, key: str, default: Optional[str] = None) -> Optional[str]:
         value = self.parameters.get(key)

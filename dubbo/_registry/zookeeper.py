@@ -30,7 +30,7 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the extra
     KazooClient = None
 
-__all__ = ["ZooKeeperRegistry", "acquire_registry", "is_match"]
+__all__ = ["ZooKeeperRegistry", "acquire_registry", "is_match", "mismatch", "unreachable"]
 
 log = logging.getLogger("dubbo.registry")
 
@@ -46,8 +46,9 @@ def _is_any(value: Optional[str]) -> bool:
     return value == "*"
 
 
-def is_match(consumer: URL, provider: URL) -> bool:
-    """Java's ``UrlUtils.isMatch`` for a provider URL, plus ``toInvokers``' protocol filter.
+def mismatch(consumer: URL, provider: URL) -> Optional[str]:
+    """Why ``provider`` does not serve ``consumer`` (``None`` if it does): Java's
+    ``UrlUtils.isMatch`` for a provider URL, plus ``toInvokers``' protocol filter.
 
     Interface equal (or ``*``); category ``providers``; not ``enabled=false``; group equal,
     ``*`` or in the consumer's comma list; version equal or ``*``; the protocol one of the
@@ -55,19 +56,27 @@ def is_match(consumer: URL, provider: URL) -> bool:
     """
     wanted, offered = consumer.interface, provider.interface
     if not (_is_any(wanted) or _is_any(offered) or wanted == offered):
-        return False
-    if provider.get("category", PROVIDERS) != PROVIDERS:
-        return False
+        return f"interface {offered!r} is not {wanted!r}"
+    category = provider.get("category", PROVIDERS)
+    if category != PROVIDERS:
+        return f"category {category!r} is not {PROVIDERS!r}"
     if provider.get("enabled", "true") == "false" and not _is_any(consumer.get("enabled")):
-        return False
+        return "enabled=false"
     group, provider_group = consumer.get("group"), provider.get("group")
     if not (_is_any(group) or group == provider_group or (group and provider_group in group.split(","))):
-        return False
-    version = consumer.get("version")
-    if not (_is_any(version) or version == provider.get("version")):
-        return False
+        return f"group {provider_group!r} is not {group!r}"
+    version, provider_version = consumer.get("version"), provider.get("version")
+    if not (_is_any(version) or version == provider_version):
+        return f"version {provider_version!r} is not {version!r}"
     protocols = consumer.get("protocol")
-    return protocols is None or provider.protocol in protocols.split(",")
+    if protocols is not None and provider.protocol not in protocols.split(","):
+        return f"protocol {provider.protocol!r} is not {protocols!r}"
+    return None
+
+
+def is_match(consumer: URL, provider: URL) -> bool:
+    """Whether ``provider`` serves ``consumer`` (see ``mismatch``)."""
+    return mismatch(consumer, provider) is None
 
 
 _NOT_OVERRIDDEN = frozenset(("category", "check", "dynamic", "enabled", "anyhost", "side", "interface"))
@@ -86,6 +95,7 @@ def configure(providers: Sequence[URL], configurators: Sequence[URL]) -> List[UR
                 continue
             params.update((k, v) for k, v in rule.parameters.items() if k not in _NOT_OVERRIDDEN)
         if params.get("disabled") == "true" or params.get("enabled") == "false":
+            log.debug("registry: skipping provider %s: disabled by an override configurator", provider)
             continue
         result.append(URL(provider.protocol, provider.host, provider.port, provider.path, params) if rules else provider)
     return result
@@ -126,9 +136,17 @@ class _Subscription:
                 # Unreachable: keep the last providers; the reconnect triggers a refresh.
                 log.debug("registry: cannot read %s (%s); keeping the last providers", self._paths, error)
                 return
-            providers = [u for u in _parse_all(children[PROVIDERS]) if u.protocol != "empty"]
-            matched = [u for u in providers if is_match(self._consumer, u)]
+            matched = [u for u in _parse_all(children[PROVIDERS]) if self._serves(u)]
             self._listener(matched, _parse_all(children[CONFIGURATORS]))
+
+    def _serves(self, provider: URL) -> bool:
+        """Whether ``provider`` is one for this consumer; the ones that are not are logged, with why."""
+        if provider.protocol == "empty":  # Java's marker of an empty category
+            return False
+        why = mismatch(self._consumer, provider)
+        if why is not None:
+            log.debug("registry: skipping provider %s for %s: %s", provider, self._consumer.interface, why)
+        return why is None
 
     def _on_event(self, event: object) -> None:
         # kazoo calls watchers on its one callback thread: re-read elsewhere.
@@ -150,8 +168,8 @@ def _parse_all(children: Sequence[str]) -> List[URL]:
     for child in children:
         try:
             urls.append(URL.parse(decode(child)))
-        except ValueError:
-            log.warning("registry: ignoring unreadable node %r", child)
+        except ValueError as error:
+            log.debug("registry: skipping node %r: %s", child, error)
     return urls
 
 
