@@ -32,7 +32,7 @@ from zookeeper import (  # noqa: F401  (fixtures)
 
 JAVA_PROVIDER_KEYS = {
     "anyhost", "application", "background", "deprecated", "dubbo", "dynamic", "generic", "interface",
-    "methods", "pid", "prefer.serialization", "release", "service-name-mapping", "side", "timestamp",
+    "methods", "pid", "prefer.serialization", "release", "side", "timestamp",
 }
 
 
@@ -131,6 +131,13 @@ def test_provider_node_is_ephemeral_and_in_java_format(start_provider, registry_
     assert params["pid"] == str(os.getpid()) and int(params["timestamp"]) > 1_600_000_000_000
     assert list(decode(name).partition("?")[2].split("&")) == sorted(decode(name).partition("?")[2].split("&"))
     assert data  # Curator's default node data: the local address
+
+
+def test_a_provider_claims_no_service_name_mapping_it_has_not_written(start_provider, registry_config, zk_client):
+    start_provider("p1")
+    (url,) = _providers(zk_client, registry_config)
+    assert "service-name-mapping" not in url.parameters
+    assert not zk_client.exists(f"/dubbo/mapping/{SERVICE}")
 
 
 def test_advertised_host_can_be_set_like_java(start_provider, registry_config, zk_client, monkeypatch):

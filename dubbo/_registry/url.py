@@ -148,7 +148,9 @@ def provider_url(
 
     ``parameters`` (a ServiceConfig's, e.g. ``weight``, ``warmup``, ``timeout``) are added
     last and win. Serialization keys say ``hessian2`` so that Java consumers of
-    interface-style services pick the codec a Python provider can be taught.
+    interface-style services pick the codec a Python provider can be taught. No
+    ``service-name-mapping``: that says an interface-to-application mapping was written,
+    which only application-level discovery does.
     """
     params = _common(application, version, group)
     params.update(
@@ -160,7 +162,6 @@ def provider_url(
             "dynamic": "true",
             "generic": "false",
             "background": "false",
-            "service-name-mapping": "true",
             "prefer.serialization": "hessian2",
             "serialization": "hessian2",
         }
