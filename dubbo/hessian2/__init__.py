@@ -1,0 +1,22 @@
+"""Hessian 2.0, byte for byte as Java's Hessian2Output writes it: the serialization of Dubbo's wrapped calls.
+
+Why our own: on PyPI, python-hessian (1.2.0) writes Hessian 1.0 only and needs six; pyhessian2, hessianpy and
+mustaine are unmaintained for years and none writes Java's UTF-16 string lengths, surrogate pairs, compact
+doubles or typed arrays as Java does. So this is a small pure-Python codec, checked against Caucho's own jar.
+
+    dumps(value, java_type=None) -> bytes      java_type: the declared Java class, as Class.getName() spells it
+    loads(data, classes=(), **limits) -> value
+
+None, bool, int, float, str, bytes, list/tuple, dict, datetime (aware), Decimal travel as null, boolean, int (long
+beyond 32 bits, or when declared long), double, String, byte[], List, Map, Date, BigDecimal. A dataclass or Enum
+bound with ``@java_class("org.example.User")`` travels as that POJO (fields in order) or enum; declare a field's
+Java type with ``field(metadata={JAVA_TYPE: "long"})``. The binding is an attribute of the class, so there is no
+global registry: ``loads`` builds instances only of the classes it is given, and returns any other object as a
+``JavaObject``. It never imports anything by name, and refuses malformed or oversized input with HessianError.
+"""
+
+from ._decoder import loads
+from ._encoder import dumps
+from ._types import JAVA_TYPE, HessianError, JavaObject, java_class
+
+__all__ = ["dumps", "loads", "java_class", "JavaObject", "HessianError", "JAVA_TYPE"]

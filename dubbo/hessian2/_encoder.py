@@ -1,0 +1,505 @@
+"""Python values to Hessian 2.0 bytes, written the way Caucho's Hessian2Output writes the Java equivalents."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import enum
+import math
+import re
+import struct
+from functools import lru_cache
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from ._types import HessianError, JavaObject
+
+_H = struct.Struct(">H").pack
+_I = struct.Struct(">i").pack
+_Q = struct.Struct(">q").pack
+_D = struct.Struct(">d").pack
+_F = struct.Struct(">f")
+
+_INT_MIN, _INT_MAX = -0x80000000, 0x7FFFFFFF
+_LONG_MIN, _LONG_MAX = -0x8000000000000000, 0x7FFFFFFFFFFFFFFF
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_MS = datetime.timedelta(milliseconds=1)
+_SIZE = 8192  # Hessian2Output's buffer; where it flushes decides how byte[] is chunked
+_CHUNK = 0x8000  # UTF-16 units in a non-final string chunk
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+_INT_TYPES = {"int", "java.lang.Integer", "short", "java.lang.Short", "byte", "java.lang.Byte"}
+_LONG_TYPES = {"long", "java.lang.Long"}
+_PLAIN_LISTS = {"java.util.List", "java.util.ArrayList", "java.util.Collection", "java.lang.Iterable", "java.lang.Object"}
+_PLAIN_MAPS = {"java.util.Map", "java.util.HashMap", "java.lang.Object"}
+_ARRAY_ELEMENT = {"Z": "boolean", "B": "byte", "C": "char", "S": "short", "I": "int", "J": "long", "F": "float", "D": "double"}
+_ARRAY_NAME = {"java.lang.String": "string", "java.lang.Object": "object", "java.util.Date": "date"}
+
+
+def _split_astral(match: "re.Match[str]") -> str:
+    code = ord(match.group()) - 0x10000
+    return chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF))
+
+
+def _java_float(value: float) -> float:
+    """A double rounded to the nearest Java float, as ``(double) someFloat`` is."""
+    try:
+        return _F.unpack(_F.pack(value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+@lru_cache(maxsize=256)
+def _array_layout(java_type: str) -> Tuple[str, str]:
+    """For an array's ``Class.getName()`` ("[I", "[Ljava.lang.String;"): its Hessian list type and element type."""
+    component = java_type[1:]
+    if component.startswith("["):
+        return "[" + _array_layout(component)[0], component
+    if component.startswith("L") and component.endswith(";"):
+        name = component[1:-1]
+        return "[" + _ARRAY_NAME.get(name, name), name
+    if component in _ARRAY_ELEMENT:
+        return "[" + _ARRAY_ELEMENT[component], _ARRAY_ELEMENT[component]
+    raise HessianError(f"not a Java array type name: {java_type!r}")
+
+
+class Encoder:
+    """One message's writer: its buffer and the refs, class definitions and type names it has written."""
+
+    __slots__ = ("out", "refs", "keep", "slots", "classes", "types", "flushed")
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+        self.refs: Dict[Any, int] = {}  # id() of a shared list/dict/object (or an enum's key) -> its ref number
+        self.keep: List[Any] = []  # what refs' ids point at, kept alive while the ids mean something
+        self.slots = 0  # every list, map and object takes a ref number, as in Java
+        self.classes: Dict[Tuple[str, Tuple[str, ...]], int] = {}
+        self.types: Dict[str, int] = {}
+        self.flushed = 0  # where Java's buffer would last have been flushed
+
+    # -- the value dispatch --------------------------------------------------------------------------
+
+    def value(self, value: Any) -> None:
+        """Write ``value`` as Java would write the object Python's type stands for."""
+        cls = type(value)
+        writer = _WRITERS.get(cls)
+        if writer is not None:
+            return writer(self, value)
+        own = cls.__dict__
+        if "__java_class__" in own:  # bound with java_class
+            return self.bound(value, own["__java_class__"], own.get("__java_fields__"))
+        _writer_for(value)(self, value)
+
+    def typed(self, value: Any, java_type: Optional[str]) -> None:
+        """Write ``value`` as Java writes a value whose declared class is ``java_type`` (``Class.getName()``)."""
+        if java_type is None or value is None:
+            return self.value(value)
+        writer = _TYPED.get(java_type)
+        if writer is not None:
+            return writer(self, value)
+        if java_type.startswith("["):
+            return self.array(value, java_type)
+        if isinstance(value, (list, tuple)):  # another collection class travels typed, as Java writes it
+            return self.sequence(value, None if java_type in _PLAIN_LISTS else java_type)
+        if isinstance(value, dict):
+            return self.mapping(value, None if java_type in _PLAIN_MAPS else java_type)
+        return self.value(value)
+
+    # -- scalars -------------------------------------------------------------------------------------
+
+    def null(self, _value: Any = None) -> None:
+        self.out.append(0x4E)
+
+    def boolean(self, value: Any) -> None:
+        self.out.append(0x54 if value else 0x46)
+
+    def int32(self, value: Any) -> None:
+        value = _index(value)
+        out = self.out
+        if -0x10 <= value <= 0x2F:
+            out.append(0x90 + value)
+        elif -0x800 <= value <= 0x7FF:
+            out.append(0xC8 + (value >> 8))
+            out.append(value & 0xFF)
+        elif -0x40000 <= value <= 0x3FFFF:
+            out.append(0xD4 + (value >> 16))
+            out += _H(value & 0xFFFF)
+        elif _INT_MIN <= value <= _INT_MAX:
+            out.append(0x49)
+            out += _I(value)
+        else:
+            raise HessianError(f"{value} does not fit a Java int")
+
+    def int64(self, value: Any) -> None:
+        value = _index(value)
+        out = self.out
+        if -0x8 <= value <= 0xF:
+            out.append(0xE0 + value)
+        elif -0x800 <= value <= 0x7FF:
+            out.append(0xF8 + (value >> 8))
+            out.append(value & 0xFF)
+        elif -0x40000 <= value <= 0x3FFFF:
+            out.append(0x3C + (value >> 16))
+            out += _H(value & 0xFFFF)
+        elif _INT_MIN <= value <= _INT_MAX:
+            out.append(0x59)
+            out += _I(value)
+        elif _LONG_MIN <= value <= _LONG_MAX:
+            out.append(0x4C)
+            out += _Q(value)
+        else:
+            raise HessianError(f"{value} does not fit a Java long")
+
+    def integer(self, value: int) -> None:
+        """A Python int: a Java int when it fits 32 bits, else a long."""
+        if _INT_MIN <= value <= _INT_MAX:
+            self.int32(value)
+        else:
+            self.int64(value)
+
+    def double(self, value: Any) -> None:
+        value = float(value)
+        out = self.out
+        if -2147483648.0 <= value <= 2147483647.0:  # Java's (int) cast, NaN excluded
+            whole = int(value)
+            if whole == value:
+                if whole == 0:
+                    out.append(0x5B)  # -0.0 too, as Java writes it
+                    return
+                if whole == 1:
+                    out.append(0x5C)
+                    return
+                if -0x80 <= whole < 0x80:
+                    out.append(0x5D)
+                    out.append(whole & 0xFF)
+                    return
+                if -0x8000 <= whole < 0x8000:
+                    out.append(0x5E)
+                    out += _H(whole & 0xFFFF)
+                    return
+        scaled = value * 1000
+        if scaled != scaled:
+            mills = 0
+        elif scaled >= 2147483647.0:
+            mills = _INT_MAX
+        elif scaled <= -2147483648.0:
+            mills = _INT_MIN
+        else:
+            mills = int(scaled)
+        if 0.001 * mills == value:  # Java's test, in the same double arithmetic
+            out.append(0x5F)
+            out += _I(mills)
+            return
+        out.append(0x44)
+        out += _D(value)
+
+    def float32(self, value: Any) -> None:
+        """A Java float: Java writes the double nearest the float."""
+        self.double(_java_float(float(value)))
+
+    def date(self, value: datetime.datetime) -> None:
+        if not isinstance(value, datetime.datetime):
+            raise TypeError(f"a java.util.Date is written from a datetime, not {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise HessianError(f"naive datetime {value!r}: give it a timezone (java.util.Date is an instant)")
+        millis = (value - _EPOCH) // _MS
+        out = self.out
+        if millis % 60000 == 0 and -0x80000000 <= millis // 60000 <= 0x7FFFFFFF:
+            out.append(0x4B)
+            out += _I(millis // 60000)
+        elif _LONG_MIN <= millis <= _LONG_MAX:
+            out.append(0x4A)
+            out += _Q(millis)
+        else:
+            raise HessianError(f"{value!r} is out of java.util.Date's range")
+
+    def string(self, value: str) -> None:
+        out = self.out
+        if value.isascii():
+            length = len(value)
+            if length <= 0x1F:
+                out.append(length)
+                out += value.encode()
+                return
+            if length <= 0x3FF:
+                out.append(0x30 + (length >> 8))
+                out.append(length & 0xFF)
+                out += value.encode()
+                return
+        elif max(value) > "\uffff":
+            value = _ASTRAL.sub(_split_astral, value)  # one Python char per UTF-16 unit, as Java counts
+        length = len(value)
+        start = 0
+        while length - start > _CHUNK:
+            end = start + _CHUNK
+            if "\ud800" <= value[end - 1] <= "\udbff":  # a chunk never ends inside a surrogate pair
+                end -= 1
+            out.append(0x52)
+            out += _H(end - start)
+            out += value[start:end].encode("utf-8", "surrogatepass")
+            start = end
+        rest = length - start
+        if rest <= 0x1F:
+            out.append(rest)
+        elif rest <= 0x3FF:
+            out.append(0x30 + (rest >> 8))
+            out.append(rest & 0xFF)
+        else:
+            out.append(0x53)
+            out += _H(rest)
+        out += (value[start:] if start else value).encode("utf-8", "surrogatepass")
+
+    def char(self, value: str) -> None:
+        if not isinstance(value, str) or len(value.encode("utf-16-le", "surrogatepass")) != 2:
+            raise HessianError(f"a Java char is one UTF-16 unit, not {value!r}")
+        self.string(value)
+
+    def binary(self, value: Any) -> None:
+        """A byte[], chunked where Caucho's 8 KiB buffer would make it chunk (exactly so while nothing
+        before it in the message forced an earlier flush)."""
+        data = memoryview(value).cast("B")
+        out = self.out
+        length = len(data)
+        offset = len(out) - self.flushed  # where Java's buffer would be
+        pos = 0
+        while _SIZE - offset - 3 < length:
+            part = _SIZE - offset - 3
+            if part < 16:
+                self.flushed = len(out)
+                offset = 0
+                part = _SIZE - 3
+                if length < part:
+                    part = length
+            out.append(0x41)
+            out += _H(part)
+            out += data[pos : pos + part]
+            pos += part
+            length -= part
+            self.flushed = len(out)
+            offset = 0
+        if _SIZE < offset + 16:
+            self.flushed = len(out)
+        if length <= 0xF:
+            out.append(0x20 + length)
+        elif length <= 0x3FF:
+            out.append(0x34 + (length >> 8))
+            out.append(length & 0xFF)
+        else:
+            out.append(0x42)
+            out += _H(length)
+        out += data[pos:]
+
+    def byte_array(self, value: Any) -> None:
+        if isinstance(value, (list, tuple)):
+            if not all(type(b) is int and -0x80 <= b <= 0xFF for b in value):
+                raise HessianError("a byte[] is written from bytes or from ints in -128..255")
+            value = bytes(b & 0xFF for b in value)
+        self.binary(value)
+
+    def decimal(self, value: Any) -> None:
+        value = decimal.Decimal(value)
+        if not value.is_finite():
+            raise HessianError(f"java.math.BigDecimal has no {value}")
+        self.slots += 1
+        self.object_header("java.math.BigDecimal", ("value",))
+        self.string(str(value))
+
+    # -- lists, maps, objects --------------------------------------------------------------------------
+
+    def ref(self, value: Any, key: Any) -> bool:
+        """Write a back-reference if ``value`` was written before; else give it the next ref number."""
+        number = self.refs.get(key)
+        if number is not None:
+            self.out.append(0x51)
+            self.int32(number)
+            return True
+        self.refs[key] = self.slots
+        self.keep.append(value)
+        self.slots += 1
+        return False
+
+    def list_header(self, length: int, java_type: Optional[str]) -> None:
+        out = self.out
+        if java_type is None:
+            if length <= 7:
+                out.append(0x78 + length)
+            else:
+                out.append(0x58)
+                self.int32(length)
+        elif length <= 7:
+            out.append(0x70 + length)
+            self.type_name(java_type)
+        else:
+            out.append(0x56)
+            self.type_name(java_type)
+            self.int32(length)
+
+    def type_name(self, java_type: str) -> None:
+        number = self.types.get(java_type)
+        if number is None:
+            self.types[java_type] = len(self.types)
+            self.string(java_type)
+        else:
+            self.int32(number)
+
+    def sequence(self, value: Any, java_type: Optional[str] = None) -> None:
+        """A list as Java writes an ArrayList (untyped), or typed for another declared collection class."""
+        if type(value) is tuple:
+            self.slots += 1  # immutable: not shared by identity, but it holds a ref number all the same
+        elif self.ref(value, id(value)):
+            return
+        self.list_header(len(value), java_type)
+        write = self.value
+        for item in value:
+            write(item)
+
+    def array(self, value: Any, java_type: str) -> None:
+        """A Java array of the declared type: a typed fixed list ("[int", "[string"), or byte[]/char[]."""
+        if java_type == "[B":
+            return self.byte_array(value)
+        if java_type == "[C":
+            return self.string(value)
+        list_type, element_type = _array_layout(java_type)
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"a {java_type} is written from a list or tuple, not {type(value).__name__}")
+        if type(value) is tuple:
+            self.slots += 1
+        elif self.ref(value, id(value)):
+            return
+        self.list_header(len(value), list_type)
+        typed = self.typed
+        for item in value:
+            typed(item, element_type)
+
+    def mapping(self, value: dict, java_type: Optional[str] = None) -> None:
+        """A dict as Java writes a HashMap (untyped), or typed for another declared map class."""
+        if self.ref(value, id(value)):
+            return
+        out = self.out
+        if java_type is None:
+            out.append(0x48)
+        else:
+            out.append(0x4D)
+            self.type_name(java_type)
+        write = self.value
+        for key, item in value.items():
+            write(key)
+            write(item)
+        out.append(0x5A)
+
+    def object_header(self, java_class: str, names: Tuple[str, ...]) -> None:
+        """A class definition the first time this class (with these fields) is written, then the instance tag."""
+        key = (java_class, names)
+        number = self.classes.get(key)
+        out = self.out
+        if number is None:
+            number = self.classes[key] = len(self.classes)
+            out.append(0x43)
+            self.string(java_class)
+            self.int32(len(names))
+            for name in names:
+                self.string(name)
+        if number <= 0xF:
+            out.append(0x60 + number)
+        else:
+            out.append(0x4F)
+            self.int32(number)
+
+    def java_object(self, value: JavaObject) -> None:
+        if self.ref(value, id(value)):
+            return
+        fields = value.fields
+        self.object_header(value.java_class, tuple(fields))
+        write = self.value
+        for item in fields.values():
+            write(item)
+
+    def bound(self, value: Any, java_class: str, layout: Optional[Tuple[Tuple[str, Optional[str]], ...]]) -> None:
+        """An instance of a class bound with ``java_class``: a POJO (dataclass) or a Java enum (Enum)."""
+        if layout is None:  # an Enum member: a singleton, as Java's enum constants are
+            if self.ref(value, id(value)):
+                return
+            self.object_header(java_class, ("name",))
+            self.string(value.name)
+            return
+        if self.ref(value, id(value)):
+            return
+        self.object_header(java_class, tuple(name for name, _ in layout))
+        typed = self.typed
+        for name, java_type in layout:
+            typed(getattr(value, name), java_type)
+
+
+def _index(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"a Java integer is written from an int, not {type(value).__name__}")
+    return int(value)
+
+
+def _writer_for(value: Any) -> Callable[[Encoder, Any], None]:
+    """The writer for a value whose exact type is not in the table: bound classes and subclasses."""
+    cls = type(value)
+    if dataclasses.is_dataclass(value) or isinstance(value, enum.Enum) and not isinstance(value, (int, str)):
+        raise TypeError(f"{cls.__name__} is not bound to a Java class: decorate it with hessian2.java_class(name)")
+    for base, writer in _SUBCLASS_WRITERS:
+        if isinstance(value, base):
+            return writer
+    raise TypeError(f"no Hessian form for {cls.__name__}")
+
+
+_WRITERS: Dict[type, Callable[[Encoder, Any], None]] = {
+    type(None): Encoder.null,
+    bool: Encoder.boolean,
+    int: Encoder.integer,
+    float: Encoder.double,
+    str: Encoder.string,
+    bytes: Encoder.binary,
+    bytearray: Encoder.binary,
+    memoryview: Encoder.binary,
+    list: Encoder.sequence,
+    tuple: Encoder.sequence,
+    dict: Encoder.mapping,
+    datetime.datetime: Encoder.date,
+    decimal.Decimal: Encoder.decimal,
+    JavaObject: Encoder.java_object,
+}
+
+_SUBCLASS_WRITERS: Tuple[Tuple[type, Callable[[Encoder, Any], None]], ...] = (
+    (bool, Encoder.boolean),
+    (int, lambda encoder, v: encoder.integer(int(v))),
+    (float, Encoder.double),
+    (str, lambda encoder, v: encoder.string(str(v))),
+    ((bytes, bytearray, memoryview), Encoder.binary),
+    (list, Encoder.sequence),
+    (tuple, Encoder.sequence),
+    (dict, Encoder.mapping),
+    (datetime.datetime, Encoder.date),
+    (decimal.Decimal, Encoder.decimal),
+    (JavaObject, Encoder.java_object),
+)
+
+_TYPED: Dict[str, Callable[[Encoder, Any], None]] = {
+    **{name: Encoder.int32 for name in _INT_TYPES},
+    **{name: Encoder.int64 for name in _LONG_TYPES},
+    "double": Encoder.double,
+    "java.lang.Double": Encoder.double,
+    "float": Encoder.float32,
+    "java.lang.Float": Encoder.float32,
+    "boolean": Encoder.boolean,
+    "java.lang.Boolean": Encoder.boolean,
+    "char": Encoder.char,
+    "java.lang.Character": Encoder.char,
+    "java.lang.String": Encoder.string,
+    "java.util.Date": Encoder.date,
+    "java.math.BigDecimal": Encoder.decimal,
+}
+
+
+def dumps(value: Any, java_type: Optional[str] = None) -> bytes:
+    """Hessian 2.0 bytes of ``value``, as Java writes it; ``java_type`` is its declared class (``Class.getName()``)."""
+    encoder = Encoder()
+    try:
+        encoder.typed(value, java_type)
+    except RecursionError:
+        raise HessianError("value nested too deeply to encode") from None
+    return bytes(encoder.out)
