@@ -31,6 +31,20 @@ __all__ = [
 
 _UNSET: Any = object()
 
+
+def bytes_only(message: Any) -> bytes:
+    """The serializer of calls made without one: messages must already be bytes."""
+    if message.__class__ is bytes:
+        return message
+    raise TypeError(f"a {type(message).__name__} is not bytes: give the call a request_serializer")
+
+
+def closed_client(error: Exception) -> Exception:
+    """What calling through a closed client raises: CANCELLED, as for calls the close cut short."""
+    if "closed" in str(error).lower():
+        return RpcError(grpc.StatusCode.CANCELLED, "the client is closed")
+    return error
+
 # grpcio's stream-unary ``future()`` drops its ``compression=`` (1.85), so client streams
 # send the request header grpcio itself turns ``compression=`` into.
 _COMPRESSION_HEADER = {
@@ -44,7 +58,7 @@ class CallableBase:
 
     __slots__ = (
         "_rpc", "_serialize", "_headers", "_attachments", "_timeout", "_metadata",
-        "_compression", "_wait_for_ready", "_inherit_deadline",
+        "_compression", "_wait_for_ready", "_inherit_deadline", "_method",
     )
 
     def __init__(
@@ -54,8 +68,10 @@ class CallableBase:
         headers: Tuple[Tuple[str, Any], ...],
         timeout: Optional[float],
         compression: Optional[grpc.Compression],
+        method: str,
     ) -> None:
         self._rpc = rpc
+        self._method = method
         self._serialize = serialize
         self._headers = headers
         self._attachments: Tuple[Tuple[str, Any], ...] = ()
@@ -104,6 +120,21 @@ class CallableBase:
             setattr(other, name, getattr(self, name))
         return other
 
+    def _request(self, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> bytes:
+        """The one request, serialized; a failure is INTERNAL naming the method, as a streamed one's is."""
+        try:
+            if self._serialize is None:
+                return bytes_only(*args, **kwargs)
+            return self._serialize(*args, **kwargs)
+        except Exception as error:
+            raise self._unserializable(error) from None
+
+    def _unserializable(self, error: Exception) -> RpcError:
+        return RpcError(
+            grpc.StatusCode.INTERNAL,
+            f"could not serialize the request of {self._method}: {type(error).__name__}: {error}",
+        )
+
     def _deadline(self) -> Optional[float]:
         """This call's timeout: its own, or less if the handler it runs in has less time left."""
         if current_call.get() is None or not self._inherit_deadline:
@@ -120,7 +151,7 @@ class UnaryCallable(CallableBase):
     __slots__ = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        request = self._request(args, kwargs)
         try:
             return self._rpc(
                 request,
@@ -131,10 +162,12 @@ class UnaryCallable(CallableBase):
             )
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
+        except ValueError as error:
+            raise closed_client(error) from None
 
     def with_call(self, *args: Any, **kwargs: Any) -> Tuple[Any, "CallResult"]:
         """``(response, result)``: the response and the server's headers and trailers."""
-        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        request = self._request(args, kwargs)
         try:
             response, call = self._rpc.with_call(
                 request,
@@ -145,20 +178,24 @@ class UnaryCallable(CallableBase):
             )
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
+        except ValueError as error:
+            raise closed_client(error) from None
         return response, CallResult(call)
 
     def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
         """Start the call without waiting: ``read(timeout)``/``result()`` it, or ``cancel()`` it."""
-        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
-        return SingleResponse(
-            self._rpc.future(
+        request = self._request(args, kwargs)
+        try:
+            future = self._rpc.future(
                 request,
                 timeout=self._deadline(),
                 metadata=self._metadata,
                 wait_for_ready=self._wait_for_ready,
                 compression=self._compression,
             )
-        )
+        except ValueError as error:
+            raise closed_client(error) from None
+        return SingleResponse(future)
 
 
 class ServerStreamCallable(CallableBase):
@@ -167,14 +204,17 @@ class ServerStreamCallable(CallableBase):
     __slots__ = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> "ResponseStream":
-        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
-        call = self._rpc(
-            request,
-            timeout=self._deadline(),
-            metadata=self._metadata,
-            wait_for_ready=self._wait_for_ready,
-            compression=self._compression,
-        )
+        request = self._request(args, kwargs)
+        try:
+            call = self._rpc(
+                request,
+                timeout=self._deadline(),
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        except ValueError as error:
+            raise closed_client(error) from None
         return ResponseStream(call)
 
 
@@ -202,19 +242,21 @@ class ClientStreamCallable(CallableBase):
         return metadata or None
 
     def __call__(self, requests: Optional[Iterable[Any]] = None) -> "SingleResponse":
-        if no_requests_given(requests):
-            writer = RequestQueue()
-            future = self._rpc.future(
-                writer, timeout=self._deadline(), metadata=self._metadata, wait_for_ready=self._wait_for_ready
-            )
-            writer.is_active = future.running
-            return SingleResponse(future, writer)
         try:
+            if no_requests_given(requests):
+                writer = RequestQueue()
+                future = self._rpc.future(
+                    writer, timeout=self._deadline(), metadata=self._metadata, wait_for_ready=self._wait_for_ready
+                )
+                writer.is_active = future.running
+                return SingleResponse(future, writer)
             response, call = self._rpc.with_call(
                 iter(requests), timeout=self._deadline(), metadata=self._metadata, wait_for_ready=self._wait_for_ready
             )
         except grpc.RpcError as error:
             return SingleResponse(_Ended(None, error, error))
+        except ValueError as error:
+            raise closed_client(error) from None
         return SingleResponse(_Ended(response, None, call))
 
 
@@ -228,13 +270,16 @@ class BidiStreamCallable(CallableBase):
         if no_requests_given(requests):
             writer = RequestQueue()
             requests = writer
-        call = self._rpc(
-            iter(requests),
-            timeout=self._deadline(),
-            metadata=self._metadata,
-            wait_for_ready=self._wait_for_ready,
-            compression=self._compression,
-        )
+        try:
+            call = self._rpc(
+                iter(requests),
+                timeout=self._deadline(),
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        except ValueError as error:
+            raise closed_client(error) from None
         if writer is not None:
             writer.is_active = call.is_active
         return ResponseStream(call, writer)

@@ -11,6 +11,7 @@ from .._core.interceptors import Interceptor
 from .._core.transport import compression_of, open_channel
 from .._core.triple import consumer_headers
 from .callables import (
+    bytes_only,
     BidiStreamCallable,
     ClientStreamCallable,
     ServerStreamCallable,
@@ -37,6 +38,9 @@ class ClientBase:
 
     _shapes: Tuple[type, type, type, type]  # unary, client stream, server stream, bidi
     _intercepted_type: type
+    # grpcio's sync channel fails a call whose streamed request it cannot serialize; grpc.aio
+    # sends the rest and completes it, so the asyncio callables serialize streamed requests.
+    _grpc_serializes_streams = True
 
     def __init__(self, reference: ReferenceConfig, dubbo: Any, interceptors: Sequence[Interceptor]) -> None:
         if not isinstance(reference, ReferenceConfig):
@@ -73,10 +77,14 @@ class ClientBase:
             timeout_ms = self.reference.timeout
             timeout = _seconds(DEFAULT_UNARY_TIMEOUT_MS if timeout_ms is None else timeout_ms)
         # Single-request shapes serialize in the callable (so a serializer may take several
-        # arguments); request streams let grpcio serialize each message.
-        grpc_serialize, own_serialize = (None, serialize) if shape in (0, 2) else (serialize, None)
+        # arguments); request streams let grpcio serialize each message (bytes checked, so
+        # a str written by mistake ends the call instead of leaving it waiting).
+        if shape in (0, 2) or not self._grpc_serializes_streams:
+            grpc_serialize, own_serialize = None, serialize
+        else:
+            grpc_serialize, own_serialize = serialize or bytes_only, None
         rpc = self._multicallable(_MULTICALLABLE[shape], path, grpc_serialize, deserialize)
-        call = self._shapes[shape](rpc, own_serialize, self._headers, timeout, self._compression)
+        call = self._shapes[shape](rpc, own_serialize, self._headers, timeout, self._compression, path)
         if self._interceptors:
             call = self._intercepted_type(call, self._interceptors, path, kind)
         return call

@@ -17,13 +17,20 @@ from grpc.aio import EOF as _GRPC_EOF
 from .errors import RpcError
 from .stream import EOF
 
-__all__ = ["AsyncReadStream", "AsyncServerStream"]
+__all__ = ["AsyncReadStream", "AsyncServerStream", "task_cancelling"]
 
 
 def _cancelled_error() -> RpcError:
     """What reading a call the caller cancelled raises (grpc.aio raises CancelledError, which
     would look like the reading task itself being cancelled)."""
     return RpcError(grpc.StatusCode.CANCELLED, "Locally cancelled by application!")
+
+
+def task_cancelling() -> bool:
+    """Whether the running task itself is being cancelled (always assumed before Python 3.11)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling is None or cancelling() > 0
 
 
 def _retrieved(task: "asyncio.Future") -> None:
@@ -59,9 +66,10 @@ class AsyncReadStream:
         except grpc.RpcError as error:
             raise self._failed(error) from None
         except asyncio.CancelledError:
-            if self._cancelled:
-                raise self._failed(_cancelled_error()) from None
-            raise
+            error = self._why_cancelled()
+            if error is None:
+                raise
+            raise self._failed(error) from None
         if message is _GRPC_EOF:
             self._ended = True
             return EOF
@@ -90,6 +98,14 @@ class AsyncReadStream:
             return None
         self._pending = None
         return await self._next(pending)
+
+    def _why_cancelled(self) -> Optional[RpcError]:
+        """The error a cancelled call stands for, or None when it is this task that is being cancelled."""
+        if self._cancelled:
+            return _cancelled_error()
+        if not task_cancelling():  # the call was cancelled under us (the client closed), not this task
+            return RpcError(grpc.StatusCode.CANCELLED, "the call was cancelled: the client closed")
+        return None
 
     def _failed(self, error: grpc.RpcError) -> RpcError:
         self._error = RpcError.from_grpc(error)

@@ -12,6 +12,9 @@ Metadata = Sequence[Tuple[str, Any]]
 
 _TRI_EXCEPTION_CODE = "tri-exception-code"
 _STATUS_DETAILS = "grpc-status-details-bin"
+# grpcio's status for a streamed request its serializer refused; the cause is in its log.
+_GRPC_SERIALIZING = "Exception serializing request!"
+_SERIALIZING = "could not serialize a request message (the client's log, logger grpc._common, has the cause)"
 
 
 class RpcError(grpc.RpcError):
@@ -72,6 +75,8 @@ class RpcError(grpc.RpcError):
             trailing = error.trailing_metadata() or ()
         except Exception:  # a bare grpc.RpcError carries no status
             return cls(grpc.StatusCode.UNKNOWN, str(error))
+        if code is grpc.StatusCode.INTERNAL and message == _GRPC_SERIALIZING:
+            message = _SERIALIZING
         return cls(
             code,
             message,

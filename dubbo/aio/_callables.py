@@ -8,12 +8,12 @@ call is a coroutine; streaming calls return their stream at once, to ``async for
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import grpc
 
-from .._client.callables import CallableBase, CallResult, no_requests_given
-from .._core.async_stream import AsyncReadStream
+from .._client.callables import CallableBase, CallResult, bytes_only, closed_client, no_requests_given
+from .._core.async_stream import AsyncReadStream, task_cancelling
 from .._core.attachments import decode_attachments
 from .._core.errors import RpcError
 
@@ -49,7 +49,7 @@ class UnaryCallable(CallableBase):
     __slots__ = ()
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        request = self._request(args, kwargs)
         rpc = self._rpc
         if rpc.__class__ is Unbound:
             rpc = _bound(self)
@@ -63,21 +63,25 @@ class UnaryCallable(CallableBase):
             )
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
-
+        except grpc.aio.UsageError as error:
+            raise closed_client(error) from None
 
     async def with_call(self, *args: Any, **kwargs: Any) -> Tuple[Any, CallResult]:
         """``(response, result)``: the response and the server's headers and trailers."""
-        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        request = self._request(args, kwargs)
         rpc = self._rpc
         if rpc.__class__ is Unbound:
             rpc = _bound(self)
-        call = rpc(
-            request,
-            timeout=self._deadline(),
-            metadata=self._metadata,
-            wait_for_ready=self._wait_for_ready,
-            compression=self._compression,
-        )
+        try:
+            call = rpc(
+                request,
+                timeout=self._deadline(),
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        except grpc.aio.UsageError as error:
+            raise closed_client(error) from None
         try:
             response = await call
         except grpc.RpcError as error:
@@ -87,17 +91,20 @@ class UnaryCallable(CallableBase):
 
     def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
         """Start the call without waiting: ``await`` it or ``read(timeout)`` it later, or ``cancel()`` it."""
-        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        request = self._request(args, kwargs)
         rpc = self._rpc
         if rpc.__class__ is Unbound:
             rpc = _bound(self)
-        call = rpc(
-            request,
-            timeout=self._deadline(),
-            metadata=self._metadata,
-            wait_for_ready=self._wait_for_ready,
-            compression=self._compression,
-        )
+        try:
+            call = rpc(
+                request,
+                timeout=self._deadline(),
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        except grpc.aio.UsageError as error:
+            raise closed_client(error) from None
         if asyncio.iscoroutine(call):  # a registry-balanced call: a task to cancel or await
             call = asyncio.ensure_future(call)
         return SingleResponse(call, False)
@@ -125,40 +132,70 @@ class ServerStreamCallable(CallableBase):
     __slots__ = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> "ResponseStream":
-        request = self._serialize(*args, **kwargs) if self._serialize is not None else args[0]
+        request = self._request(args, kwargs)
         rpc = self._rpc
         if rpc.__class__ is Unbound:
             rpc = _bound(self)
-        return ResponseStream(
-            rpc(
+        try:
+            call = rpc(
                 request,
                 timeout=self._deadline(),
                 metadata=self._metadata,
                 wait_for_ready=self._wait_for_ready,
                 compression=self._compression,
-            ),
-            False,
-        )
+            )
+        except grpc.aio.UsageError as error:
+            raise closed_client(error) from None
+        return ResponseStream(call, False)
+
+
+async def _encoded(requests: Any, encode: Callable[[Any], bytes], refused: List[RpcError]) -> Any:
+    """The requests serialized, sync or async iterable alike; the first that cannot be is kept in
+    ``refused`` (grpc.aio then cancels the call, and its reader raises that error instead)."""
+    try:
+        if hasattr(requests, "__aiter__"):
+            async for message in requests:
+                yield encode(message)
+        else:
+            for message in requests:
+                yield encode(message)
+    except RpcError as error:
+        refused.append(error)
+        raise
 
 
 class _RequestStreamCallable(CallableBase):
-    """What the two request-streaming shapes share: starting the call with or without requests."""
+    """What the two request-streaming shapes share: starting the call with or without requests.
+
+    Requests are serialized here (``write`` and iterables alike): grpc.aio, given a message its
+    serializer refuses, would send the others and complete the call as if nothing was lost.
+    """
 
     __slots__ = ()
 
+    def _encode(self, message: Any) -> bytes:
+        try:
+            return (self._serialize or bytes_only)(message)
+        except Exception as error:
+            raise self._unserializable(error) from None
+
     def _start(self, requests: Any) -> tuple:
         writable = no_requests_given(requests)
+        refused: List[RpcError] = []
         rpc = self._rpc
         if rpc.__class__ is Unbound:
             rpc = _bound(self)
-        call = rpc(
-            None if writable else requests,
-            timeout=self._deadline(),
-            metadata=self._metadata,
-            wait_for_ready=self._wait_for_ready,
-            compression=self._compression,
-        )
-        return call, writable
+        try:
+            call = rpc(
+                None if writable else _encoded(requests, self._encode, refused),
+                timeout=self._deadline(),
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        except grpc.aio.UsageError as error:
+            raise closed_client(error) from None
+        return call, writable, self._encode, refused
 
 
 class ClientStreamCallable(_RequestStreamCallable):
@@ -193,8 +230,9 @@ class _Call:
             raise TypeError("write() is for calls made without a request iterable")
         if self._run is not None:  # interceptors see written requests
             self._run.request(message)
+        data = self._encode(message)  # a message that cannot be serialized fails here, in the writer
         try:
-            await self._call.write(message)
+            await self._call.write(data)
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
 
@@ -242,23 +280,36 @@ class ResponseStream(AsyncReadStream, _Call):
     and for calls made without requests, ``await write()`` / ``await done_writing()``.
     """
 
-    __slots__ = ("_call", "_writable", "_run")
+    __slots__ = ("_call", "_writable", "_run", "_encode", "_refused")
 
-    def __init__(self, call: Any, writable: bool) -> None:
+    def __init__(
+        self, call: Any, writable: bool, encode: Any = None, refused: Sequence[RpcError] = ()
+    ) -> None:
         super().__init__(call.read)
         self._call = call
         self._writable = writable
         self._run: Any = None
+        self._encode = encode
+        self._refused = refused
+
+    def _why_cancelled(self) -> Optional[RpcError]:
+        if self._refused:  # grpc.aio cancelled the call over a request that could not be serialized
+            return self._refused[0]
+        return super()._why_cancelled()
 
 
 class SingleResponse(_Call):
     """The one response of a client-streaming call: ``await`` it, or ``await read(timeout)`` then ``EOF``."""
 
-    __slots__ = ("_call", "_writable", "_taken", "_stream", "_cancelled", "_run")
+    __slots__ = ("_call", "_writable", "_taken", "_stream", "_cancelled", "_run", "_encode", "_refused")
 
-    def __init__(self, call: Any, writable: bool) -> None:
+    def __init__(
+        self, call: Any, writable: bool, encode: Any = None, refused: Sequence[RpcError] = ()
+    ) -> None:
         self._call = call
         self._writable = writable
+        self._encode = encode
+        self._refused = refused
         self._run: Any = None
         self._taken = False
         self._stream: Optional[AsyncReadStream] = None
@@ -274,21 +325,24 @@ class SingleResponse(_Call):
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
         except asyncio.CancelledError:
+            if self._refused:  # grpc.aio cancelled the call over a request that could not be serialized
+                raise self._refused[0] from None
             if self._cancelled:
                 raise RpcError(grpc.StatusCode.CANCELLED, "Locally cancelled by application!") from None
+            if not task_cancelling():  # the call was cancelled under us (the client closed), not this task
+                raise RpcError(grpc.StatusCode.CANCELLED, "the call was cancelled: the client closed") from None
             raise
 
     async def read(self, timeout: Optional[float] = None) -> Any:
         """The response, ``None`` if it did not come within ``timeout`` seconds, then ``EOF``."""
         if self._stream is None:
             self._stream = AsyncReadStream(self._once)
-        self._stream._cancelled = self._cancelled
         return await self._stream.read(timeout)
 
     async def _once(self) -> Any:
         if self._taken:
             return grpc.aio.EOF
-        response = await self._call
+        response = await self.result()
         self._taken = True
         return response
 

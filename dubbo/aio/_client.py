@@ -27,6 +27,7 @@ class Client(ClientBase):
 
     _shapes = (UnaryCallable, ClientStreamCallable, ServerStreamCallable, BidiStreamCallable)
     _intercepted_type = InterceptedCallable
+    _grpc_serializes_streams = False
 
     def __init__(
         self, reference: ReferenceConfig, dubbo: Any = None, *, interceptors: Sequence[Interceptor] = ()
