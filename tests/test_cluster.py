@@ -21,6 +21,7 @@ from zookeeper import (  # noqa: F401  (fixtures)
     connect_registry,
     own_zookeeper,
     registry_config,
+    stack,
     start_provider,
     wait_until,
     zookeeper_server,
@@ -41,59 +42,89 @@ def three(start_provider):
     return providers
 
 
-# -- cluster modes ---------------------------------------------------------------------------------
+# -- cluster modes, on both stacks (one policy decides for both) ---------------------------------
 
 
-def test_failover_tries_three_providers_on_unavailable(three, connect_registry):
+def test_failover_tries_three_providers_on_unavailable(stack, three):
     with pytest.raises(RpcError) as error:
-        connect_registry().unary("unavailable")(b"")
+        stack.unary("unavailable")(b"")
     assert error.value.code() is grpc.StatusCode.UNAVAILABLE
     assert [p.calls.get("unavailable") for p in three] == [1, 1, 1]  # each once: tried ones are excluded
 
 
-def test_failover_never_retries_a_business_error(three, connect_registry):
+def test_failover_never_retries_a_business_error(stack, three):
     with pytest.raises(RpcError) as error:
-        connect_registry().unary("fail")(b"")
+        stack.unary("fail")(b"")
     assert error.value.code() is grpc.StatusCode.UNKNOWN and "business error" in error.value.message
     assert total_calls(three, "fail") == 1
 
 
-def test_retries_are_set_per_reference_and_per_method(three, connect_registry):
+def test_retries_are_set_per_reference_and_per_method(stack, three):
     with pytest.raises(RpcError):
-        connect_registry(retries=0).unary("unavailable")(b"")
+        stack.unary("unavailable", retries=0)(b"")
     assert total_calls(three, "unavailable") == 1
     with pytest.raises(RpcError):
-        connect_registry(parameters={"unavailable.retries": "1"}).unary("unavailable")(b"")
+        stack.unary("unavailable", parameters={"unavailable.retries": "1"})(b"")
     assert total_calls(three, "unavailable") == 3
 
 
-def test_failfast_makes_one_attempt(three, connect_registry):
+def test_failfast_makes_one_attempt(stack, three):
     with pytest.raises(RpcError) as error:
-        connect_registry(cluster="failfast").unary("unavailable")(b"")
+        stack.unary("unavailable", cluster="failfast")(b"")
     assert error.value.code() is grpc.StatusCode.UNAVAILABLE and total_calls(three, "unavailable") == 1
 
 
-def test_failsafe_returns_none_on_failure(three, connect_registry):
-    client = connect_registry(cluster="failsafe")
-    assert client.unary("fail")(b"") is None
-    assert client.unary("whoami")(b"") in (b"a", b"b", b"c")
+def test_failsafe_returns_none_on_failure(stack, three):
+    assert stack.unary("fail", cluster="failsafe")(b"") is None
+    assert stack.unary("whoami", cluster="failsafe")(b"") in (b"a", b"b", b"c")
 
 
-def test_forking_calls_two_providers_and_returns_the_first_answer(three, connect_registry):
-    assert connect_registry(cluster="forking").unary("whoami")(b"") in (b"a", b"b", b"c")
+def test_failsafe_with_no_provider_at_all_raises_unavailable_as_java_does(stack):
+    # Java's AbstractClusterInvoker#invoke runs checkInvokers before FailsafeClusterInvoker's try.
+    with pytest.raises(RpcError) as error:
+        stack.unary("whoami", cluster="failsafe")(b"")
+    assert error.value.code() is grpc.StatusCode.UNAVAILABLE and f"no provider of {SERVICE}" in error.value.message
+
+
+def test_no_provider_is_unavailable_naming_the_service(stack):
+    with pytest.raises(RpcError) as error:
+        stack.unary("whoami")(b"")
+    assert error.value.code() is grpc.StatusCode.UNAVAILABLE and f"no provider of {SERVICE}" in error.value.message
+
+
+def test_forking_calls_two_providers_and_returns_the_first_answer(stack, three):
+    assert stack.unary("whoami", cluster="forking")(b"") in (b"a", b"b", b"c")
     wait_until(lambda: total_calls(three, "whoami") == 2, "both forks arrived")
     assert max(p.calls.get("whoami", 0) for p in three) == 1
 
 
-def test_forking_fails_only_when_every_fork_fails(three, connect_registry):
+def test_forking_fails_only_when_every_fork_fails(stack, three):
     with pytest.raises(RpcError) as error:
-        connect_registry(cluster="forking").unary("fail")(b"")
+        stack.unary("fail", cluster="forking")(b"")
     assert error.value.code() is grpc.StatusCode.UNKNOWN
 
 
-def test_unknown_cluster_is_refused(three, connect_registry):
+def test_a_provider_timeout_replaces_the_default_deadline(stack, registry_config):
+    from dubbo import RpcMethodHandler, RpcServiceHandler, ServiceConfig, server_context
+
+    def remaining(request):
+        return b"%.1f" % server_context().time_remaining()
+
+    service = RpcServiceHandler("test.Deadline", [RpcMethodHandler.unary(remaining)])
+    config = ServiceConfig(service, port=0, parameters={"timeout": "9000", "remaining.timeout": "7000"})
+    server = dubbo.Dubbo(registry_config=registry_config).create_server(config).start()
+    try:
+        provider_set = float(stack.unary("remaining", service="test.Deadline")(b""))
+        consumer_set = float(stack.unary("remaining", service="test.Deadline", timeout=1000)(b""))
+    finally:
+        server.stop(0)
+    assert 3.0 < provider_set <= 7.0  # the method-level provider timeout, not 3000 ms nor 9000 ms
+    assert consumer_set <= 1.0  # the consumer's own wins
+
+
+def test_unknown_cluster_is_refused(stack):
     with pytest.raises(ValueError, match="unknown cluster"):
-        connect_registry(cluster="broadcast")
+        stack.connect(cluster="broadcast")
 
 
 def test_no_registry_and_no_host_is_a_clear_error():
@@ -142,12 +173,14 @@ def _spawn_provider(zookeeper_server, registry_config, name):
     return process
 
 
-def _call_in_background(whoami, threads=4):
-    """Callers that call until stopped, recording every reply and every failure."""
+def _call_in_background(whoami, threads=4, most=20_000):
+    """Callers that call until stopped (or ``most`` calls each), recording every reply and every failure."""
     replies, failures, stop = [], [], threading.Event()
 
     def loop():
-        while not stop.is_set():
+        for _ in range(most):
+            if stop.is_set():
+                return
             try:
                 replies.append(whoami(b"").decode())
             except Exception as error:  # noqa: BLE001 - the test asserts there are none
@@ -272,21 +305,3 @@ def test_with_call_and_future_work_through_the_cluster(three, connect_registry):
     with pytest.raises(RpcError) as error:
         connect_registry().unary("unavailable").with_call(b"")
     assert error.value.code() is grpc.StatusCode.UNAVAILABLE and total_calls(three, "unavailable") == 3
-
-
-def test_a_provider_timeout_replaces_the_default_deadline(start_provider, connect_registry, registry_config):
-    from dubbo import RpcMethodHandler, RpcServiceHandler, ServiceConfig, server_context
-
-    def remaining(request):
-        return b"%.1f" % server_context().time_remaining()
-
-    service = RpcServiceHandler("test.Deadline", [RpcMethodHandler.unary(remaining)])
-    config = ServiceConfig(service, port=0, parameters={"timeout": "9000", "remaining.timeout": "7000"})
-    server = dubbo.Dubbo(registry_config=registry_config).create_server(config).start()
-    try:
-        provider_set = float(connect_registry(service="test.Deadline").unary("remaining")(b""))
-        consumer_set = float(connect_registry(service="test.Deadline", timeout=1000).unary("remaining")(b""))
-    finally:
-        server.stop(0)
-    assert 3.0 < provider_set <= 7.0  # the method-level provider timeout, not 3000 ms nor 9000 ms
-    assert consumer_set <= 1.0  # the consumer's own wins

@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 import uuid
-from typing import Any, Awaitable, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import grpc
 import pytest

@@ -1,6 +1,7 @@
 """The providers a reference can call right now, kept in step with the registry.
 
-Each provider is an ``Invoker``: its URL, the shared channel to its address, its grpc
+Each provider is an ``Invoker``: its URL, a channel to its address (from the ``Channels``
+the directory is given: the sync client's shared pool, or an asyncio client's own), its
 stubs (made once per method) and its call statistics. A provider that leaves is retired:
 its channel is let go once the calls running on it have finished, so unregistering a
 server never cuts the calls it is still serving.
@@ -10,28 +11,40 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple
 
 from .._core.triple import SERVICE_GROUP, SERVICE_VERSION
-from .channel_pool import acquire_channel, release_channel
 from .loadbalance import CallStats
 from .url import URL
 from .zookeeper import ZooKeeperRegistry, configure
 
-__all__ = ["Invoker", "Directory"]
+__all__ = ["Channels", "Invoker", "Directory", "Started"]
 
 log = logging.getLogger("dubbo.registry")
+
+
+Started = Tuple[CallStats, float]  # a call counted in: its method's statistics and its start time
+
+
+class Channels(Protocol):
+    """Where an invoker gets the channel to its provider's address, and gives it back."""
+
+    def acquire(self, address: str) -> Any:
+        """A channel-shaped object (``unary_unary`` and kin) to ``address``."""
+
+    def release(self, address: str) -> None:
+        """Give back one ``acquire``; the last one lets the channel close."""
 
 
 class Invoker:
     """One provider: where it is, how to call it, and how it is doing."""
 
-    def __init__(self, url: URL, reference: Any, stats: Optional[Dict[str, CallStats]] = None) -> None:
+    def __init__(self, url: URL, service: str, channels: Channels, stats: Optional[Dict[str, CallStats]] = None) -> None:
         self.url = url
         self.address = url.address
-        self.path = url.path or reference.service
-        self._reference = reference
-        self._channel = acquire_channel(reference, self.address)
+        self.path = url.path or service
+        self._channels = channels
+        self._channel: Any = channels.acquire(self.address)
         self._stubs: Dict[Tuple, Any] = {}
         self._timeouts: Dict[str, Optional[float]] = {}
         self._stats: Dict[str, CallStats] = stats if stats is not None else {}
@@ -43,15 +56,16 @@ class Invoker:
             (name, value) for name, value in ((SERVICE_VERSION, url.get("version")), (SERVICE_GROUP, url.get("group"))) if value
         )
         # A provider exported with a token is called with it, as Java consumers do.
-        self.token: Tuple[Tuple[str, str], ...] = (("token", url.get("token")),) if url.get("token") else ()
+        token = url.get("token")
+        self.token: Tuple[Tuple[str, str], ...] = (("token", token),) if token else ()
 
     def stub(self, kind: str, method: str, serializer: Any, deserializer: Any) -> Any:
         """The grpc multicallable (``kind`` is a channel method name) for ``method``, made on first use."""
-        key = (kind, method, serializer, deserializer)
-        stub = self._stubs.get(key)
+        signature = (kind, method, serializer, deserializer)
+        stub = self._stubs.get(signature)
         if stub is None:
             factory = getattr(self._channel, kind)
-            stub = self._stubs[key] = factory(f"/{self.path}/{method}", serializer, deserializer)
+            stub = self._stubs[signature] = factory(f"/{self.path}/{method}", serializer, deserializer)
         return stub
 
     def timeout(self, method: str) -> Optional[float]:
@@ -74,7 +88,7 @@ class Invoker:
             stats = self._stats.setdefault(method, CallStats())
         return stats
 
-    def begin(self, method: str) -> Optional[Tuple[CallStats, float]]:
+    def begin(self, method: str) -> Optional[Started]:
         """Count a call in; ``None`` if this provider has already gone (pick another)."""
         with self._lock:
             if self._channel is None:
@@ -83,7 +97,7 @@ class Invoker:
         stats = self.stats(method)
         return stats, stats.begin()
 
-    def end(self, started: Tuple[CallStats, float], succeeded: bool) -> None:
+    def end(self, started: Started, succeeded: bool) -> None:
         started[0].end(started[1], succeeded)
         with self._lock:
             self._inflight -= 1
@@ -106,7 +120,7 @@ class Invoker:
             if self._channel is None:
                 return
             self._channel = None
-        release_channel(self._reference, self.address)
+        self._channels.release(self.address)
 
     def __repr__(self) -> str:
         return f"Invoker({self.url})"
@@ -115,9 +129,10 @@ class Invoker:
 class Directory:
     """The invokers of one reference, replaced as a whole on every registry change."""
 
-    def __init__(self, registry: ZooKeeperRegistry, subscription_url: URL, reference: Any,
+    def __init__(self, registry: ZooKeeperRegistry, subscription_url: URL, reference: Any, channels: Channels,
                  on_change: Optional[Callable[[Sequence[Invoker]], None]] = None) -> None:
-        self._reference = reference
+        self._service = reference.service
+        self._channels = channels
         self._lock = threading.Lock()
         self._closed = False
         self.invokers: Tuple[Invoker, ...] = ()
@@ -139,7 +154,7 @@ class Directory:
                 if old is not None and old.url == url:
                     fresh[url.address] = old
                 else:
-                    fresh[url.address] = Invoker(url, self._reference, old._stats if old is not None else None)
+                    fresh[url.address] = Invoker(url, self._service, self._channels, old._stats if old is not None else None)
             gone = [i for i in current.values() if fresh.get(i.address) is not i]
             self.invokers = tuple(fresh.values())
         for invoker in gone:

@@ -7,10 +7,10 @@ all interfaces, with the port the server actually bound.
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Optional
 
 from .url import ANY_HOSTS, local_host, provider_url
-from .zookeeper import acquire_registry
+from .zookeeper import ZooKeeperRegistry, acquire_registry
 
 __all__ = ["Exporter"]
 
@@ -24,7 +24,8 @@ class Exporter:
     """Registers every service of ``server`` with ``dubbo.registry_config``; ``close()`` unregisters them."""
 
     def __init__(self, server: Any, dubbo: Any) -> None:
-        self._registry = acquire_registry(dubbo.registry_config)
+        registry = acquire_registry(dubbo.registry_config)
+        self._registry: Optional[ZooKeeperRegistry] = registry
         self.paths: List[str] = []
         bind_addresses = list(dict.fromkeys(c.bind_address for c in server.service_configs))
         try:
@@ -45,7 +46,7 @@ class Exporter:
                     # Java consumers send the provider's token back (TokenFilter).
                     parameters={**config.parameters, "token": config.token} if config.token else config.parameters,
                 )
-                self.paths.append(self._registry.register(url))
+                self.paths.append(registry.register(url))
         except BaseException:
             self.close()
             raise

@@ -112,7 +112,7 @@ def _weighted_pick(invokers: Sequence[Any], weights: Sequence[int]) -> Any:
 class RandomLoadBalance:
     """Weighted random (Java's default)."""
 
-    def select(self, invokers: Sequence[Any], method: str, key: bytes) -> Any:
+    def select(self, invokers: Sequence[Any], method: str, hash_key: bytes) -> Any:
         if len(invokers) == 1:
             return invokers[0]
         now = _now_ms()
@@ -126,12 +126,13 @@ class RoundRobinLoadBalance:
         self._states: Dict[str, Dict[str, List[int]]] = {}  # method -> address -> [weight, current, last]
         self._lock = threading.Lock()
 
-    def select(self, invokers: Sequence[Any], method: str, key: bytes) -> Any:
+    def select(self, invokers: Sequence[Any], method: str, hash_key: bytes) -> Any:
         now = _now_ms()
         with self._lock:
             states = self._states.setdefault(method, {})
             total = 0
-            best = best_state = None
+            best: Any = None
+            best_state: Optional[List[int]] = None
             for invoker in invokers:
                 w = weight(invoker, method, now)
                 state = states.get(invoker.address)
@@ -145,6 +146,7 @@ class RoundRobinLoadBalance:
             if len(states) != len(invokers):
                 for address in [a for a, s in states.items() if now - s[2] > ROUND_ROBIN_RECYCLE_MS]:
                     del states[address]
+            assert best_state is not None, "select needs at least one invoker"
             best_state[1] -= total
             return best
 
@@ -152,7 +154,7 @@ class RoundRobinLoadBalance:
 class LeastActiveLoadBalance:
     """Fewest calls in flight; ties broken by weighted random."""
 
-    def select(self, invokers: Sequence[Any], method: str, key: bytes) -> Any:
+    def select(self, invokers: Sequence[Any], method: str, hash_key: bytes) -> Any:
         now = _now_ms()
         least: Optional[int] = None
         chosen: List[Any] = []
@@ -170,7 +172,7 @@ class LeastActiveLoadBalance:
 class ShortestResponseLoadBalance:
     """Lowest estimated response time (average success time × (in flight + 1)); ties by weight."""
 
-    def select(self, invokers: Sequence[Any], method: str, key: bytes) -> Any:
+    def select(self, invokers: Sequence[Any], method: str, hash_key: bytes) -> Any:
         now = _now_ms()
         shortest: Optional[float] = None
         chosen: List[Any] = []
@@ -193,9 +195,9 @@ def _ring_points(digest: bytes) -> Tuple[int, int, int, int]:
 class ConsistentHashLoadBalance:
     """An MD5 ring of ``hash.nodes`` (160) virtual nodes per provider, rebuilt when providers change.
 
-    The key is the serialized request: for Triple's one-message calls that is the first
-    (and only) argument, so equal requests reach the same provider. Streams that open
-    without a request hash the empty key.
+    The hash key is the serialized request: for Triple's one-message calls that is the
+    first (and only) argument, so equal requests reach the same provider. Streams that
+    open without a request hash the empty key.
     """
 
     def __init__(self) -> None:
@@ -222,9 +224,9 @@ class ConsistentHashLoadBalance:
             self._rings[method] = (identity, hashes, owners)
         return hashes, owners
 
-    def select(self, invokers: Sequence[Any], method: str, key: bytes) -> Any:
+    def select(self, invokers: Sequence[Any], method: str, hash_key: bytes) -> Any:
         hashes, owners = self._ring(invokers, method)
-        point = _ring_points(hashlib.md5(key).digest())[0]
+        point = _ring_points(hashlib.md5(hash_key).digest())[0]
         index = bisect.bisect_left(hashes, point)
         return owners[index if index < len(owners) else 0]
 

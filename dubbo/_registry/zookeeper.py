@@ -218,7 +218,7 @@ class ZooKeeperRegistry:
             self.client.close()
             raise unreachable(hosts, str(error) or type(error).__name__) from None
         self.client.add_listener(self._on_state)
-        self._key: Tuple = ()
+        self._identity: Tuple = ()
         self._users = 0
 
     def service_dir(self, interface: str) -> str:
@@ -300,7 +300,7 @@ class ZooKeeperRegistry:
             self._users -= 1
             if self._users > 0:
                 return
-            _shared.pop(self._key, None)
+            _shared.pop(self._identity, None)
         self.close()
 
 
@@ -323,7 +323,7 @@ def _close_all() -> None:
 
 def acquire_registry(config: RegistryConfig) -> ZooKeeperRegistry:
     """The registry for ``config``, shared by every server and client that asks with an equal one."""
-    key = (
+    identity = (  # what makes two configs share a session
         config.protocol,
         tuple(config.addresses or [f"{config.host}:{config.port}"]),
         config.group,
@@ -333,10 +333,10 @@ def acquire_registry(config: RegistryConfig) -> ZooKeeperRegistry:
         config.parameters.get("session"),
     )
     with _shared_lock:
-        registry = _shared.get(key)
+        registry = _shared.get(identity)
         if registry is None:
             registry = ZooKeeperRegistry(config)
-            registry._key = key
-            _shared[key] = registry
+            registry._identity = identity
+            _shared[identity] = registry
         registry._users += 1
         return registry

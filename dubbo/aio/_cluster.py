@@ -1,150 +1,197 @@
 """Calling a service through the registry from asyncio: the sync cluster's registry
-subscription, directory, load balancers and cluster modes, with grpc.aio calls.
+subscription, directory and policy (``MethodPolicy`` in ``_registry/cluster.py``: which
+provider, how many attempts, which failures move on, deadlines, failsafe), with grpc.aio
+calls that are awaited.
 
-Only the calls differ: each provider gets a grpc.aio channel of this client's (made in
-the running loop on first use), and failover / forking await instead of block.
+Each provider gets a grpc.aio channel of this client's, made in the running loop on its
+first call and closed when the directory lets go of the provider (once its last running
+call has ended), or when the client closes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from typing import Any, Dict, Optional, Sequence
+import itertools
+import threading
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 import grpc
 
-from .._core.errors import RpcError
 from .._core.transport import open_channel
-from .._registry import cluster as _cluster
-from .._registry.directory import Invoker
+from .._registry import cluster
+from .._registry.directory import Invoker, Started
 
-__all__ = ["ClusterChannel"]
-
-log = logging.getLogger("dubbo.cluster")
+__all__ = ["ClusterChannel", "LoopChannels"]
 
 
-class ClusterChannel(_cluster.ClusterChannel):
-    """``dubbo._cluster.ClusterChannel`` whose multicallables are awaitable grpc.aio calls."""
+class _LoopChannel:
+    """A grpc.aio channel to one address, made in the running loop on first use (it belongs to that loop)."""
+
+    def __init__(self, reference: Any, address: str, closing: Set["asyncio.Future[Any]"]) -> None:
+        self._reference = reference
+        self._address = address
+        self._closing = closing
+        self._channel: Any = None  # a grpc.aio.Channel once made
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._channel is not None
+
+    def _open(self) -> grpc.aio.Channel:
+        if self._channel is None:
+            self._loop = asyncio.get_running_loop()
+            self._channel = open_channel(self._reference, self._address, grpc.aio)
+        return self._channel
+
+    def unary_unary(self, path: str, serializer: Any, deserializer: Any) -> Any:
+        return self._open().unary_unary(path, serializer, deserializer)
+
+    def unary_stream(self, path: str, serializer: Any, deserializer: Any) -> Any:
+        return self._open().unary_stream(path, serializer, deserializer)
+
+    def stream_unary(self, path: str, serializer: Any, deserializer: Any) -> Any:
+        return self._open().stream_unary(path, serializer, deserializer)
+
+    def stream_stream(self, path: str, serializer: Any, deserializer: Any) -> Any:
+        return self._open().stream_stream(path, serializer, deserializer)
+
+    def close(self) -> None:
+        """Close the channel, from any thread: the registry's watch lets go of providers on its own."""
+        channel, self._channel = self._channel, None
+        loop = self._loop
+        if channel is None or loop is None or loop.is_closed():
+            return
+
+        def start() -> None:
+            task = asyncio.ensure_future(channel.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            start()
+        else:
+            loop.call_soon_threadsafe(start)
+
+
+class LoopChannels:
+    """This client's grpc.aio channels, one per provider address (a directory's ``Channels``)."""
+
+    def __init__(self, reference: Any) -> None:
+        self._reference = reference
+        self._channels: Dict[str, List[Any]] = {}  # address -> [_LoopChannel, users]
+        self._closing: Set["asyncio.Future[Any]"] = set()
+        self._lock = threading.Lock()
+
+    def acquire(self, address: str) -> _LoopChannel:
+        with self._lock:
+            entry = self._channels.get(address)
+            if entry is None:
+                entry = self._channels[address] = [_LoopChannel(self._reference, address, self._closing), 0]
+            entry[1] += 1
+            return entry[0]
+
+    def release(self, address: str) -> None:
+        with self._lock:
+            entry = self._channels.get(address)
+            if entry is None:
+                return
+            entry[1] -= 1
+            if entry[1] > 0:
+                return
+            del self._channels[address]
+        entry[0].close()
+
+    def open_addresses(self) -> List[str]:
+        """Addresses with an open grpc.aio channel (for tests and diagnostics)."""
+        with self._lock:
+            return sorted(address for address, entry in self._channels.items() if entry[0].is_open)
+
+    async def aclose(self) -> None:
+        """Close every channel now (calls still running are cancelled) and wait until they are closed."""
+        with self._lock:
+            entries, self._channels = list(self._channels.values()), {}
+        for channel, _ in entries:
+            channel.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+
+class ClusterChannel(cluster.ClusterChannel):
+    """The sync ``ClusterChannel`` with this client's grpc.aio channels, whose multicallables are awaited."""
 
     def __init__(self, reference: Any, registry_config: Any, application: Optional[str]) -> None:
-        super().__init__(reference, registry_config, application)
-        self._channels: Dict[str, grpc.aio.Channel] = {}  # provider address -> this client's channel
-        self._stubs: Dict[tuple, Any] = {}
-        self._listed: Any = ()  # the directory's invokers when channels were last pruned
+        self.channels = LoopChannels(reference)
+        super().__init__(reference, registry_config, application, self.channels)
 
-    def stub(self, invoker: Invoker, kind: str, method: str, serializer: Any, deserializer: Any) -> Any:
-        if self.directory.invokers is not self._listed:
-            self._prune()
-        key = (invoker.address, kind, method, serializer, deserializer)
-        stub = self._stubs.get(key)
-        if stub is None:
-            channel = self._channels.get(invoker.address)
-            if channel is None:
-                channel = self._channels[invoker.address] = open_channel(self.reference, invoker.address, grpc.aio)
-            stub = self._stubs[key] = getattr(channel, kind)(f"/{invoker.path}/{method}", serializer, deserializer)
-        return stub
-
-    def _prune(self) -> None:
-        """Close the channels of providers that left, once their running calls end (30 s at most)."""
-        self._listed = self.directory.invokers
-        listed = {invoker.address for invoker in self._listed}
-        for address in [a for a in self._channels if a not in listed]:
-            channel = self._channels.pop(address)
-            self._stubs = {key: stub for key, stub in self._stubs.items() if key[0] != address}
-            asyncio.ensure_future(channel.close(grace=30))
-
-    def unary_unary(self, path: str, request_serializer: Any = None, response_deserializer: Any = None) -> "_Unary":
+    def unary_unary(self, path: str, request_serializer: Any = None, response_deserializer: Any = None) -> Any:
         return _Unary(self, "unary_unary", path, request_serializer, response_deserializer)
 
-    def unary_stream(self, path: str, request_serializer: Any = None, response_deserializer: Any = None) -> "_Stream":
+    def unary_stream(self, path: str, request_serializer: Any = None, response_deserializer: Any = None) -> Any:
         return _Stream(self, "unary_stream", path, request_serializer, response_deserializer)
 
-    def stream_unary(self, path: str, request_serializer: Any = None, response_deserializer: Any = None) -> "_Stream":
+    def stream_unary(self, path: str, request_serializer: Any = None, response_deserializer: Any = None) -> Any:
         return _Stream(self, "stream_unary", path, request_serializer, response_deserializer)
 
-    def stream_stream(self, path: str, request_serializer: Any = None, response_deserializer: Any = None) -> "_Stream":
+    def stream_stream(self, path: str, request_serializer: Any = None, response_deserializer: Any = None) -> Any:
         return _Stream(self, "stream_stream", path, request_serializer, response_deserializer)
 
     async def aclose(self) -> None:
-        """Close this client's channels, then leave the registry as the sync cluster does."""
-        channels, self._channels = list(self._channels.values()), {}
-        self._stubs = {}
-        for channel in channels:
-            await channel.close()
+        """Leave the registry as the sync cluster does, then close this client's channels."""
         self.close()
+        await self.channels.aclose()
 
 
-class _MultiCallable(_cluster.MultiCallableBase):
-    def _stub(self, invoker: Invoker) -> Any:
-        return self._cluster.stub(invoker, self._kind, self._method, self._serializer, self._deserializer)
-
-
-class _Unary(_MultiCallable):
-    """A unary call under the reference's cluster mode (failover, failfast, failsafe, forking)."""
+class _Unary(cluster.MultiCallableBase):
+    """A unary call under the reference's cluster mode: the sync one's loop, awaited."""
 
     async def __call__(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
                        credentials: Any = None, wait_for_ready: Optional[bool] = None,
                        compression: Optional[grpc.Compression] = None) -> Any:
-        options = {"timeout": timeout, "wait_for_ready": wait_for_ready, "compression": compression}
-        mode = self._cluster.mode
-        if mode == "failover":
-            return await self._failover(request, metadata, options)
-        if mode == "forking":
-            return await self._forking(request, metadata, options)
-        try:
-            return await self._once(request, metadata, options)
-        except grpc.RpcError as error:
-            if mode != "failsafe":
-                raise
-            log.warning("failsafe: ignoring the failure of %s: %s", self._method, error)
-            return None
-
-    async def _once(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any], tried: Optional[list] = None) -> Any:
-        invoker, token = self._pick(_cluster.request_key(request), tried or ())
-        if tried is not None:
-            tried.append(invoker.address)
-        succeeded = False
-        try:
-            response = await self._stub(invoker)(request, metadata=self._metadata(invoker, metadata), **options)
-            succeeded = True
-            return response
-        finally:
-            invoker.end(token, succeeded)
-
-    async def _failover(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any]) -> Any:
-        tried: list = []
-        attempts = self._cluster.retries(self._method) + 1
-        for attempt in range(attempts):
-            try:
-                return await self._once(request, metadata, options, tried)
-            except grpc.RpcError as error:
-                if isinstance(error, RpcError) or attempt + 1 == attempts or error.code() not in _cluster.RETRYABLE:
-                    raise
-        raise self._cluster.no_provider()  # not reached: the last attempt raises
-
-    async def _forking(self, request: Any, metadata: Optional[Sequence], options: Dict[str, Any]) -> Any:
-        invokers = list(self._cluster.directory.invokers)
-        forks = self._cluster.forks
-        chosen = []
-        while invokers and (forks <= 0 or len(chosen) < forks):
-            invoker = self._balancer.select(invokers, self._method, _cluster.request_key(request))
-            invokers.remove(invoker)
-            token = invoker.begin(self._method)
-            if token is not None:
-                chosen.append((invoker, token))
-        if not chosen:
-            raise self._cluster.no_provider()
-
-        async def attempt(invoker: Invoker, token: Any) -> Any:
+        options = {"wait_for_ready": wait_for_ready, "compression": compression}
+        policy = self.policy
+        if policy.mode == "forking":
+            return await self._forking(request, timeout, metadata, options)
+        hash_key = cluster.hash_key_of(request)
+        tried: List[str] = []
+        for attempt in itertools.count():
+            invoker, started = policy.pick(hash_key, tried)
             succeeded = False
             try:
-                response = await self._stub(invoker)(request, metadata=self._metadata(invoker, metadata), **options)
+                response = await self._stub(invoker)(
+                    request, timeout=policy.timeout(invoker, timeout), metadata=policy.metadata(invoker, metadata),
+                    **options,
+                )
+                succeeded = True
+                return response
+            except grpc.RpcError as error:
+                if not policy.retry(error, attempt):
+                    policy.failed(error)
+                    return None
+            finally:
+                invoker.end(started, succeeded)
+
+    async def _forking(self, request: Any, timeout: Optional[float], metadata: Optional[Sequence],
+                       options: Dict[str, Any]) -> Any:
+        policy = self.policy
+
+        async def attempt(invoker: Invoker, started: Started) -> Any:
+            succeeded = False
+            try:
+                response = await self._stub(invoker)(
+                    request, timeout=policy.timeout(invoker, timeout), metadata=policy.metadata(invoker, metadata),
+                    **options,
+                )
                 succeeded = True
                 return response
             finally:
-                invoker.end(token, succeeded)
+                invoker.end(started, succeeded)
 
-        pending = {asyncio.ensure_future(attempt(invoker, token)) for invoker, token in chosen}
+        pending = {asyncio.ensure_future(attempt(*chosen)) for chosen in policy.fork(cluster.hash_key_of(request))}
         error: Optional[BaseException] = None
         try:
             while pending:
@@ -159,33 +206,34 @@ class _Unary(_MultiCallable):
             for task in pending:
                 task.cancel()
             raise
+        assert error is not None
         raise error
 
 
-def _ignored(task: "asyncio.Future") -> None:
+def _ignored(task: "asyncio.Future[Any]") -> None:
     if not task.cancelled():
         task.exception()
 
 
-class _Stream(_MultiCallable):
+class _Stream(cluster.MultiCallableBase):
     """A streaming call: one provider for the whole call, never retried."""
 
     def __call__(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
                  credentials: Any = None, wait_for_ready: Optional[bool] = None,
                  compression: Optional[grpc.Compression] = None) -> Any:
-        key = _cluster.request_key(request) if self._kind == "unary_stream" else b""
-        invoker, token = self._pick(key)
+        hash_key = cluster.hash_key_of(request) if self._kind == "unary_stream" else b""
+        invoker, started = self.policy.pick(hash_key)
         try:
             call = self._stub(invoker)(
-                request, timeout=timeout, metadata=self._metadata(invoker, metadata),
+                request, timeout=timeout, metadata=self.policy.metadata(invoker, metadata),
                 wait_for_ready=wait_for_ready, compression=compression,
             )
         except BaseException:
-            invoker.end(token, False)
+            invoker.end(started, False)
             raise
 
         async def record() -> None:
-            invoker.end(token, not call.cancelled() and await call.code() is grpc.StatusCode.OK)
+            invoker.end(started, not call.cancelled() and await call.code() is grpc.StatusCode.OK)
 
         call.add_done_callback(lambda _call: asyncio.ensure_future(record()))
         return call
