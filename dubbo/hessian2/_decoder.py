@@ -18,6 +18,7 @@ _D = struct.Struct(">d").unpack_from
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 _CONTINUATION = bytes(range(0x80, 0xC0))
+_FOUR_BYTE_UTF8 = "4-byte UTF-8 in a string (Java's reader refuses it: it sends such characters as surrogate pairs)"
 _PENDING = object()  # a ref number taken by a value still being read
 _MISSING = dataclasses.MISSING
 
@@ -32,7 +33,7 @@ MAX_CLASS_DEFS = 4096  # class definitions, and list/map type names, each
 class _Definition:
     """A class definition read from the stream, with what its instances become."""
 
-    __slots__ = ("java_class", "names", "make", "cls", "defaults")
+    __slots__ = ("java_class", "names", "make", "cls", "targets", "defaults")
 
     def __init__(
         self,
@@ -45,15 +46,16 @@ class _Definition:
         self.names = names
         self.make = make
         self.cls = cls
+        # A bound dataclass's field for each name sent; None drops a field Python's class lacks, as Java does.
+        self.targets: Tuple[Optional[str], ...] = names
         # A bound dataclass's fields that the sender did not define, with their defaults (None without one).
         self.defaults: Tuple[Tuple[str, Any, Any], ...] = ()
         if cls is not None and dataclasses.is_dataclass(cls):
             self.defaults = tuple(
                 (f.name, f.default, f.default_factory) for f in dataclasses.fields(cls) if f.name not in names
             )
-            self.names = tuple(  # a field Python's class lacks is read and dropped, as Java skips unknown fields
-                name if name in {f.name for f in dataclasses.fields(cls)} else None for name in names
-            )
+            known = {f.name for f in dataclasses.fields(cls)}
+            self.targets = tuple(name if name in known else None for name in names)
 
 
 class Decoder:
@@ -121,8 +123,10 @@ class Decoder:
 
     def length(self, count: int, start: int) -> int:
         """A declared count of items, refused if over the limit or if the bytes left cannot hold them."""
-        if count < 0 or count > self.max_list_length:
-            raise HessianError(f"declared length {count} is outside 0..{self.max_list_length}", start)
+        if count < 0:
+            raise HessianError(f"declared length {count} is negative", start)
+        if count > self.max_list_length:
+            raise HessianError(f"declared length {count} is over max_list_length={self.max_list_length}", start)
         if count > self.end - self.pos:
             raise HessianError(f"declared length {count} exceeds the {self.end - self.pos} bytes left", start)
         return count
@@ -153,6 +157,8 @@ class Decoder:
             lead -= 1
         first = data[lead]
         width = 1 if first < 0x80 else 2 if 0xC0 <= first < 0xE0 else 3 if 0xE0 <= first < 0xF0 else 0
+        if first >= 0xF0:
+            raise HessianError(_FOUR_BYTE_UTF8, lead)
         if not width or lead + width < stop:
             raise HessianError(f"bad UTF-8 byte 0x{first:02x} in a string", lead)
         stop = lead + width
@@ -164,7 +170,7 @@ class Decoder:
         except UnicodeDecodeError as exc:
             raise HessianError(f"bad UTF-8 in a string: {exc.reason}", start + exc.start) from None
         if len(text) != units or max(text) > "\uffff":
-            raise HessianError("4-byte UTF-8 in a string (Java sends such characters as surrogate pairs)", start)
+            raise HessianError(_FOUR_BYTE_UTF8, start)
         self.pos = stop
         return text, b"\xed" in raw
 
@@ -302,6 +308,7 @@ class Decoder:
         count = self.length(self.int_value(), start)
         names = tuple(self.string_value() for _ in range(count))
         bound = self.classes.get(java_class)
+        make: Callable[[Decoder, _Definition, int], Any]
         if java_class == "java.math.BigDecimal" and names == ("value",) and bound is None:
             make = _make_decimal
         elif bound is None:
@@ -320,7 +327,7 @@ class Decoder:
         definition = self.defs[number]
         return definition.make(self, definition, depth + 1)
 
-    def fields(self, definition: _Definition, depth: int) -> Dict[Optional[str], Any]:
+    def fields(self, definition: _Definition, depth: int) -> Dict[str, Any]:
         read = self.value
         return {name: read(depth) for name in definition.names}
 
@@ -363,11 +370,11 @@ def _make_enum(decoder: Decoder, definition: _Definition, depth: int) -> enum.En
 
 
 def _make_dataclass(decoder: Decoder, definition: _Definition, depth: int) -> Any:
-    result = object.__new__(definition.cls)  # type: ignore[arg-type]  # as Java does: no constructor, so refs may point back
+    result: Any = object.__new__(definition.cls)  # type: ignore[arg-type]  # no constructor, as in Java: refs may point back
     decoder.slot(result, decoder.pos)
     read = decoder.value
     set_field = object.__setattr__
-    for name in definition.names:
+    for name in definition.targets:
         item = read(depth)
         if name is not None:
             set_field(result, name, item)

@@ -10,7 +10,7 @@ import math
 import re
 import struct
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from ._types import HessianError, JavaObject
 
@@ -47,6 +47,18 @@ def _java_float(value: float) -> float:
         return _F.unpack(_F.pack(value))[0]
     except OverflowError:
         return math.copysign(math.inf, value)
+
+
+def _java_float_string(value: float) -> float:
+    """A double parsed from ``Float.toString`` of the nearest float: how hessian-lite writes a boxed Float."""
+    single = _java_float(value)
+    if not math.isfinite(single):
+        return single
+    for digits in range(1, 10):  # the shortest decimal that names this float, as Float.toString prints it
+        shortest = float(f"{single:.{digits}g}")
+        if _java_float(shortest) == single:
+            return shortest
+    return single
 
 
 @lru_cache(maxsize=256)
@@ -194,8 +206,12 @@ class Encoder:
         out += _D(value)
 
     def float32(self, value: Any) -> None:
-        """A Java float: Java writes the double nearest the float."""
+        """A Java float: Java writes it as the double of equal value."""
         self.double(_java_float(float(value)))
+
+    def boxed_float(self, value: Any) -> None:
+        """A java.lang.Float: Dubbo's hessian-lite writes the double its decimal string reads as (0.1f -> 0.1)."""
+        self.double(_java_float_string(float(value)))
 
     def date(self, value: datetime.datetime) -> None:
         if not isinstance(value, datetime.datetime):
@@ -464,7 +480,7 @@ _WRITERS: Dict[type, Callable[[Encoder, Any], None]] = {
     JavaObject: Encoder.java_object,
 }
 
-_SUBCLASS_WRITERS: Tuple[Tuple[type, Callable[[Encoder, Any], None]], ...] = (
+_SUBCLASS_WRITERS: Tuple[Tuple[Union[type, Tuple[type, ...]], Callable[[Encoder, Any], None]], ...] = (
     (bool, Encoder.boolean),
     (int, lambda encoder, v: encoder.integer(int(v))),
     (float, Encoder.double),
@@ -484,7 +500,7 @@ _TYPED: Dict[str, Callable[[Encoder, Any], None]] = {
     "double": Encoder.double,
     "java.lang.Double": Encoder.double,
     "float": Encoder.float32,
-    "java.lang.Float": Encoder.float32,
+    "java.lang.Float": Encoder.boxed_float,
     "boolean": Encoder.boolean,
     "java.lang.Boolean": Encoder.boolean,
     "char": Encoder.char,
