@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import grpc
 import pytest
@@ -66,6 +67,38 @@ def test_retries_are_set_per_reference_and_per_method(stack, three):
     with pytest.raises(RpcError):
         stack.unary("unavailable", parameters={"unavailable.retries": "1"})(b"")
     assert total_calls(three, "unavailable") == 3
+
+
+def test_failover_never_retries_a_cancelled_status_the_handler_sent(stack, three):
+    with pytest.raises(RpcError) as error:
+        stack.unary("cancelled")(b"")
+    assert error.value.code() is grpc.StatusCode.CANCELLED and error.value.message == "handler says cancelled"
+    assert total_calls(three, "cancelled") == 1
+
+
+def test_failover_does_not_retry_for_a_caller_that_has_gone(three, connect_registry, serve):
+    from dubbo import RpcMethodHandler, RpcServiceHandler, server_context
+
+    unavailable = connect_registry().unary("unavailable")
+    running, outcome = threading.Event(), {}
+
+    def relay(request):  # a handler that calls on after its own caller has cancelled
+        running.set()
+        while server_context().is_active():
+            time.sleep(0.01)
+        try:
+            unavailable(b"")
+        except RpcError as error:
+            outcome["code"] = error.code()
+        return b""
+
+    port = serve(RpcServiceHandler("test.Relay", [RpcMethodHandler.unary(relay)])).port
+    with dubbo.Client(ReferenceConfig.from_url(f"tri://127.0.0.1:{port}/test.Relay")) as front:
+        call = front.unary("relay").future(b"")
+        assert running.wait(10)
+        call.cancel()
+        wait_until(lambda: outcome, "the relay called on")
+    assert outcome["code"] is grpc.StatusCode.UNAVAILABLE and total_calls(three, "unavailable") == 1
 
 
 def test_failfast_makes_one_attempt(stack, three):
@@ -219,6 +252,26 @@ def test_a_killed_provider_fails_no_idempotent_call_under_failover(start_provide
         victim.wait()
     assert failures == []
     assert set(replies[after + 50:]) <= {"a", "b"}
+
+
+def test_a_provider_stopping_cleanly_fails_no_call_under_failover(stack, start_provider):
+    # A stop races the calls sent to the provider: some end UNAVAILABLE, some CANCELLED by
+    # grpc core before a handler took them; both go to the other provider.
+    for round in range(6):
+        staying = start_provider(f"staying{round}", host="127.0.0.1", delay=0.002)
+        leaving = start_provider(f"leaving{round}", host="127.0.0.1", delay=0.002)
+        whoami = stack.unary("whoami", loadbalance="roundrobin")
+        wait_until(lambda: {whoami(b"") for _ in range(4)} == {staying.name.encode(), leaving.name.encode()}, "both called")
+        replies, failures, finish = _call_in_background(whoami, threads=6)
+        try:
+            wait_until(lambda: len(replies) > 60, "calls reach both providers")
+            leaving.stop(0.5)
+            after = len(replies)
+            wait_until(lambda: len(replies) > after + 60, "calls go on after the stop")
+        finally:
+            finish()
+            staying.stop(0)
+        assert failures == [], f"round {round}"
 
 
 def test_a_provider_added_at_run_time_receives_traffic(start_provider, connect_registry):

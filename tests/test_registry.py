@@ -126,7 +126,7 @@ def test_provider_node_is_ephemeral_and_in_java_format(start_provider, registry_
     params = url.parameters
     assert params["side"] == "provider" and params["dubbo"] == "2.0.2" and params["anyhost"] == "true"
     assert params["interface"] == SERVICE and params["dynamic"] == "true"
-    assert params["methods"] == "block,count,echo,fail,total,unavailable,whoami"
+    assert params["methods"] == "block,cancelled,count,echo,fail,total,unavailable,whoami"
     assert (params["version"], params["group"], params["weight"]) == ("1.0.0", "g1", "150")
     assert params["pid"] == str(os.getpid()) and int(params["timestamp"]) > 1_600_000_000_000
     assert list(decode(name).partition("?")[2].split("&")) == sorted(decode(name).partition("?")[2].split("&"))

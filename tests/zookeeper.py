@@ -191,7 +191,8 @@ SERVICE = "test.Who"
 
 def who_service(name: str, calls: dict, gate: Optional[threading.Event] = None, delay: float = 0) -> RpcServiceHandler:
     """A service whose answers name the provider: ``whoami``, ``block`` (waits for ``gate``),
-    ``fail`` (a handler error), ``unavailable`` (a handler's UNAVAILABLE), ``count`` (a server
+    ``fail`` (a handler error), ``unavailable`` (a handler's UNAVAILABLE), ``cancelled`` (a
+    handler's CANCELLED), ``count`` (a server
     stream of three), ``echo`` (bidi) and ``total`` (client stream); ``calls`` counts per method.
     ``delay`` makes ``whoami`` a slow provider's answer."""
 
@@ -217,6 +218,10 @@ def who_service(name: str, calls: dict, gate: Optional[threading.Event] = None, 
         counted("unavailable")
         raise RpcError(grpc.StatusCode.UNAVAILABLE, "handler says unavailable")
 
+    def cancelled(request):
+        counted("cancelled")
+        raise RpcError(grpc.StatusCode.CANCELLED, "handler says cancelled")
+
     def count(request):
         counted("count")
         for i in range(3):
@@ -238,6 +243,7 @@ def who_service(name: str, calls: dict, gate: Optional[threading.Event] = None, 
             RpcMethodHandler.unary(block),
             RpcMethodHandler.unary(fail),
             RpcMethodHandler.unary(unavailable),
+            RpcMethodHandler.unary(cancelled),
             RpcMethodHandler.server_stream(count),
             RpcMethodHandler.bi_stream(echo),
             RpcMethodHandler.client_stream(total),

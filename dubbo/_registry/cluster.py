@@ -6,7 +6,8 @@ four call shapes in ``_client/callables`` serve direct and discovered services a
 
 Cluster modes (``ReferenceConfig.cluster``), for unary calls: ``failover`` (default) tries
 up to ``retries + 1`` providers (``retries`` defaults to 2), moving on only when the
-provider went away (UNAVAILABLE), never after a handler's own error; ``failfast`` makes one attempt;
+provider went away (UNAVAILABLE, or a CANCELLED that gRPC's transport produced while the
+caller still waits), never after a handler's own error; ``failfast`` makes one attempt;
 ``failsafe`` makes one and returns ``None`` on failure (having no provider at all still
 raises, as Java's ``checkInvokers`` runs before ``FailsafeClusterInvoker``); ``forking``
 calls ``forks`` (2) providers at once and takes the first success. Streaming calls pick
@@ -30,6 +31,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import grpc
 
+from .._core.calls import current_call
 from .._core.config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig, RegistryConfig
 from .._core.errors import RpcError
 from .._core.triple import SERVICE_GROUP, SERVICE_VERSION
@@ -49,6 +51,13 @@ DEFAULT_FORKS = 2
 _PROVIDER_HEADERS = (SERVICE_VERSION, SERVICE_GROUP)
 _DEFAULT_TIMEOUT = DEFAULT_UNARY_TIMEOUT_MS / 1000.0
 
+# What gRPC itself says when it cancels a call, as opposed to a handler's status: a server's
+# core cancelling, as it shuts down, a call no handler has taken yet ("CANCELLED" and nothing
+# more), a stream the peer reset, a connection the peer closed with GOAWAY.
+_CORE_CANCELLED = "CANCELLED"
+_TRANSPORT_CANCELLATIONS = ("Received RST_STREAM", "GOAWAY")
+
+
 def _int(value: Any, name: str, default: int) -> int:
     if value is None or value == "":
         return default
@@ -64,8 +73,28 @@ def hash_key_of(request: Any) -> bytes:
 
 
 def provider_went_away(error: grpc.RpcError) -> bool:
-    """Whether a failed attempt's status says its provider is going away (so another may serve the call)."""
-    return error.code() is grpc.StatusCode.UNAVAILABLE
+    """Whether a failed attempt's status says its provider is going away (so another may
+    serve the call): UNAVAILABLE, or CANCELLED in gRPC's own words rather than a handler's."""
+    code = error.code()
+    if code is grpc.StatusCode.UNAVAILABLE:
+        return True
+    if code is not grpc.StatusCode.CANCELLED:
+        return False
+    details = error.details() or ""
+    return details == _CORE_CANCELLED or details.startswith(_TRANSPORT_CANCELLATIONS)
+
+
+def caller_is_active() -> bool:
+    """False when the call this one is made for (the handler it runs in) has been cancelled or
+    has expired: retrying for a caller that has gone serves nobody."""
+    context = current_call.get()
+    if context is None:
+        return True
+    is_active = getattr(context, "is_active", None)  # grpc.ServicerContext
+    if is_active is not None:
+        return bool(is_active())
+    done = getattr(context, "done", None)  # grpc.aio.ServicerContext
+    return not (done is not None and done())
 
 
 class ClusterChannel:
@@ -196,8 +225,13 @@ class MethodPolicy:
 
     def retry(self, error: grpc.RpcError, attempt: int) -> bool:
         """Whether the failed attempt number ``attempt`` (from 0) moves on to another provider:
-        attempts are left, the provider went away, and this client is not closed."""
-        return attempt + 1 < self.attempts and provider_went_away(error) and not self._cluster.closed
+        attempts are left, the provider went away, and the caller still waits."""
+        return (
+            attempt + 1 < self.attempts
+            and provider_went_away(error)
+            and not self._cluster.closed
+            and caller_is_active()
+        )
 
     def failed(self, error: grpc.RpcError) -> None:
         """After the last attempt failed: raise ``error``, or under failsafe log it and return ``None``."""
@@ -249,13 +283,15 @@ class _Unary(MultiCallableBase):
     def __call__(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
                  credentials: Any = None, wait_for_ready: Optional[bool] = None,
                  compression: Optional[grpc.Compression] = None) -> Any:
-        return self._invoke(request, timeout, metadata, {"wait_for_ready": wait_for_ready, "compression": compression}, False)
+        options = {"wait_for_ready": wait_for_ready, "compression": compression}
+        return self._invoke(request, timeout, metadata, options, False)
 
     def with_call(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
                   credentials: Any = None, wait_for_ready: Optional[bool] = None,
                   compression: Optional[grpc.Compression] = None) -> Any:
         """``(response, call)``; under failsafe a failure gives ``(None, the failed call)``."""
-        return self._invoke(request, timeout, metadata, {"wait_for_ready": wait_for_ready, "compression": compression}, True)
+        options = {"wait_for_ready": wait_for_ready, "compression": compression}
+        return self._invoke(request, timeout, metadata, options, True)
 
     def future(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
                credentials: Any = None, wait_for_ready: Optional[bool] = None,
@@ -305,7 +341,8 @@ class _Unary(MultiCallableBase):
         done: "queue.Queue[Any]" = queue.Queue()
         for invoker, started in chosen:
             future = self._stub(invoker).future(
-                request, timeout=policy.timeout(invoker, timeout), metadata=policy.metadata(invoker, metadata), **options
+                request, timeout=policy.timeout(invoker, timeout), metadata=policy.metadata(invoker, metadata),
+                **options,
             )
 
             def finished(future: Any, invoker: Invoker = invoker, started: Started = started) -> None:

@@ -39,7 +39,8 @@ class Channels(Protocol):
 class Invoker:
     """One provider: where it is, how to call it, and how it is doing."""
 
-    def __init__(self, url: URL, service: str, channels: Channels, stats: Optional[Dict[str, CallStats]] = None) -> None:
+    def __init__(self, url: URL, service: str, channels: Channels,
+                 stats: Optional[Dict[str, CallStats]] = None) -> None:
         self.url = url
         self.address = url.address
         self.path = url.path or service
@@ -154,7 +155,8 @@ class Directory:
                 if old is not None and old.url == url:
                     fresh[url.address] = old
                 else:
-                    fresh[url.address] = Invoker(url, self._service, self._channels, old._stats if old is not None else None)
+                    stats = old._stats if old is not None else None  # a changed URL keeps the statistics
+                    fresh[url.address] = Invoker(url, self._service, self._channels, stats)
             gone = [i for i in current.values() if fresh.get(i.address) is not i]
             self.invokers = tuple(fresh.values())
         for invoker in gone:
