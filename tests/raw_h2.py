@@ -139,8 +139,15 @@ class RawClient:
         self.pings_received = 0
 
     def call(
-        self, path: str, messages: Sequence[bytes], headers: Sequence[Tuple[str, str]] = (), compressed: bool = False
+        self,
+        path: str,
+        messages: Sequence[bytes],
+        headers: Sequence[Tuple[str, str]] = (),
+        compressed: bool = False,
+        content_type: str = "application/grpc",
+        body: Optional[bytes] = None,
     ) -> Exchange:
+        """A call with ``messages`` framed as gRPC, or with ``body`` sent as it is (a plain HTTP request)."""
         stream_id = self.conn.get_next_available_stream_id()
         self.conn.send_headers(
             stream_id,
@@ -149,12 +156,14 @@ class RawClient:
                 (":scheme", "http"),
                 (":authority", f"127.0.0.1:{self.port}"),
                 (":path", path),
-                ("content-type", "application/grpc"),
+                ("content-type", content_type),
                 ("te", "trailers"),
                 *headers,
             ],
         )
-        self.conn.send_data(stream_id, b"".join(grpc_frame(m, compressed) for m in messages), end_stream=True)
+        if body is None:
+            body = b"".join(grpc_frame(m, compressed) for m in messages)
+        self.conn.send_data(stream_id, body, end_stream=True)
         self.sock.sendall(self.conn.data_to_send())
         exchange = Exchange()
         while True:

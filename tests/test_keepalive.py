@@ -16,7 +16,7 @@ import dubbo
 from dubbo import Keepalive, ReferenceConfig, ServiceConfig
 
 GREETER = "org.apache.dubbo.samples.proto.Greeter"
-FAST = Keepalive(time_ms=200, timeout_ms=5_000)
+FAST = Keepalive(time_ms=200, timeout_ms=5_000, permit_without_calls=True)
 
 
 @pytest.fixture
@@ -119,6 +119,37 @@ def test_a_service_sends_goaway_to_clients_pinging_more_often_than_allowed(serve
 
 def test_the_default_server_accepts_the_default_client_ping_rate():
     assert Keepalive().min_ping_interval_ms < Keepalive().time_ms
+
+
+def test_the_default_reference_pings_no_more_often_than_any_grpc_server_accepts():
+    # grpc-core, grpc-java and grpc-go servers accept a client ping every 5 minutes at most,
+    # and none while no call is open; more often is answered with GOAWAY too_many_pings.
+    default = Keepalive()
+    assert default.time_ms > 300_000 and not default.permit_without_calls
+
+
+def test_a_plain_grpc_server_sends_goaway_to_a_client_pinging_every_second(greeter_pb2):
+    """Why the default is slow: a default grpcio server ends a quiet stream of a fast-pinging client."""
+    import grpc
+    from concurrent import futures
+
+    def quiet(request, context):
+        time.sleep(15)
+        yield b"late"
+
+    plain = grpc.server(futures.ThreadPoolExecutor(2))
+    plain.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(GREETER, {
+        "quiet": grpc.unary_stream_rpc_method_handler(quiet)})])
+    port = plain.add_insecure_port("127.0.0.1:0")
+    plain.start()
+    try:
+        fast = Keepalive(time_ms=1000, timeout_ms=5_000, permit_without_calls=True)
+        with dubbo.Client(ReferenceConfig(service=GREETER, host="127.0.0.1", port=port, keepalive=fast)) as client:
+            with pytest.raises(dubbo.RpcError) as caught:
+                list(client.server_stream("quiet")(b""))
+        assert caught.value.code() is grpc.StatusCode.UNAVAILABLE and "ping" in caught.value.details().lower()
+    finally:
+        plain.stop(0)
 
 
 def test_services_on_one_server_must_agree_on_keepalive(greeter_pb2):

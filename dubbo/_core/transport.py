@@ -8,6 +8,7 @@ except the compression wrapper of a service that asks for compressed responses.
 from __future__ import annotations
 
 import inspect
+import socket
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
@@ -24,17 +25,21 @@ Options = Tuple[Tuple[str, Any], ...]
 class Keepalive:
     """HTTP/2 keepalive pings, for references and services alike.
 
-    The defaults keep connections alive through NAT and load balancers that drop flows
-    idle for a minute or more, and find dead peers within ``time_ms + timeout_ms``:
-    a ping every 30 s when nothing else is sent, with or without calls open, and a
-    connection closed if a ping is not answered within 10 s. A server accepts client
-    pings as often as every ``min_ping_interval_ms`` (a peer that pings more often is
-    sent GOAWAY). ``time_ms=None`` sends no pings (grpcio's own defaults).
+    A reference's default is safe against any gRPC server: grpc-core, grpc-java and
+    grpc-go servers accept a client ping at most every 5 minutes, and only while calls
+    are open, and answer pings more frequent than that with GOAWAY ``too_many_pings``,
+    which fails the calls on the connection. So a client pings every 5.5 minutes of
+    silence during calls, and closes the connection if a ping is not answered in 20 s.
+    Where the peer is known to accept more (this library's servers accept a ping every
+    ``min_ping_interval_ms``, 10 s, with or without calls), ``Keepalive(time_ms=30_000,
+    permit_without_calls=True)`` keeps idle connections through NATs and finds dead
+    peers sooner. A service's default pings its clients every 30 s (clients accept any
+    rate). ``time_ms=None`` sends no pings.
     """
 
-    time_ms: Optional[int] = 30_000
-    timeout_ms: int = 10_000
-    permit_without_calls: bool = True
+    time_ms: Optional[int] = 330_000
+    timeout_ms: int = 20_000
+    permit_without_calls: bool = False
     min_ping_interval_ms: int = 10_000
 
     def channel_options(self) -> Options:
@@ -52,7 +57,7 @@ class Keepalive:
     def server_options(self) -> Options:
         accept = (
             ("grpc.http2.min_ping_interval_without_data_ms", self.min_ping_interval_ms),
-            ("grpc.keepalive_permit_without_calls", int(self.permit_without_calls)),
+            ("grpc.keepalive_permit_without_calls", 1),
         )
         if self.time_ms is None:
             return accept
@@ -63,7 +68,8 @@ class Keepalive:
         )
 
 
-_DEFAULT_KEEPALIVE = Keepalive()
+_CHANNEL_KEEPALIVE = Keepalive()
+_SERVER_KEEPALIVE = Keepalive(time_ms=30_000, timeout_ms=10_000)
 
 
 def _size_options(send: Optional[int], receive: Optional[int]) -> Options:
@@ -81,7 +87,7 @@ def open_channel(reference: Any, address: str, api: Any = grpc) -> grpc.Channel:
     ``api`` is ``grpc`` or ``grpc.aio`` (whose channel functions take the same arguments).
     """
     options = (
-        (reference.keepalive or _DEFAULT_KEEPALIVE).channel_options()
+        (reference.keepalive or _CHANNEL_KEEPALIVE).channel_options()
         + _size_options(reference.max_send_message_size, reference.max_receive_message_size)
     )
     tls: Optional[TlsConfig] = reference.tls
@@ -107,8 +113,10 @@ def _shared(configs: Sequence[Any], name: str, what: str) -> Any:
 
 def server_options(configs: Sequence[Any]) -> Options:
     """grpcio server options from the services it hosts (they share one HTTP/2 server)."""
-    keepalive = _shared(configs, "keepalive", "server") or _DEFAULT_KEEPALIVE
-    return keepalive.server_options() + _size_options(
+    keepalive = _shared(configs, "keepalive", "server") or _SERVER_KEEPALIVE
+    # No SO_REUSEPORT: a second server on a busy port fails, as Java's does, instead of
+    # silently taking part of the first one's traffic.
+    return (("grpc.so_reuseport", 0),) + keepalive.server_options() + _size_options(
         _shared(configs, "max_send_message_size", "server"),
         _shared(configs, "max_receive_message_size", "server"),
     )
@@ -124,14 +132,32 @@ def add_ports(server: grpc.Server, configs: Iterable[Any]) -> List[int]:
         tls = _shared(sharing, "tls", f"port ({address})")
         if tls is not None and any(c.tls is None for c in sharing):
             raise ValueError(f"services on {address} must all use TLS or none")
-        if tls is None:
-            bound = server.add_insecure_port(address)
-        else:
-            bound = server.add_secure_port(address, server_credentials(tls))
+        try:
+            if tls is None:
+                bound = server.add_insecure_port(address)
+            else:
+                bound = server.add_secure_port(address, server_credentials(tls))
+        except RuntimeError:  # grpcio's "Failed to bind to address"
+            bound = 0
         if not bound:
-            raise OSError(f"could not listen on {address}")
+            raise _bind_error(address)
         ports.append(bound)
     return ports
+
+
+def _bind_error(address: str) -> OSError:
+    """Why ``address`` cannot be listened on, as the OS says it (grpcio only says that it cannot)."""
+    host, _, port = address.rpartition(":")
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((host, int(port)))
+    except OSError as error:
+        return OSError(error.errno, f"cannot listen on {address}: {error.strerror}")
+    except ValueError:
+        pass
+    return OSError(f"cannot listen on {address}")
 
 
 _BEHAVIORS = ("unary_unary", "unary_stream", "stream_unary", "stream_stream")

@@ -20,7 +20,7 @@ import grpc
 
 from .._core.async_stream import AsyncServerStream
 from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, current_call
-from .failures import decoded_requests, end_with_error, response_encoder, undecodable
+from .failures import decoded_requests, end_with_error, response_encoder, undecodable, unframed
 from .handlers import RpcMethodHandler
 
 __all__ = ["LoopThread", "async_method_handler", "is_async", "shared_loop_thread", "responder", "first_then_eof", "unwritable"]
@@ -217,6 +217,10 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
 
     # Messages are (de)serialized here, as the sync adapters do, for their status on a bad one.
     def decode(data: bytes, context: grpc.ServicerContext) -> Any:
+        if not data:
+            refusal = unframed(context.invocation_metadata(), method)
+            if refusal is not None:
+                end_with_error(context, refusal, method)
         try:
             return deserialize(data) if deserialize is not None else data
         except Exception as error:

@@ -20,7 +20,7 @@ from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, curr
 from .._core.errors import RpcError
 from .._core.stream import ReadStream
 from .async_calls import LoopThread, async_method_handler, is_async, shared_loop_thread
-from .failures import decoded_requests, end_with_error, response_encoder, undecodable
+from .failures import decoded_requests, end_with_error, response_encoder, undecodable, unframed
 from .handlers import RpcMethodHandler
 
 __all__ = ["ServerStream", "grpc_method_handler"]
@@ -170,6 +170,10 @@ def grpc_method_handler(
 
         def unary(data: bytes, context: grpc.ServicerContext) -> Any:
             current_call.set(context)
+            if not data:
+                refusal = unframed(context.invocation_metadata(), method)
+                if refusal is not None:
+                    end_with_error(context, refusal, method)
             try:
                 request = deserialize(data)
             except Exception as error:
@@ -201,6 +205,10 @@ def grpc_method_handler(
 
         def server_stream(data: bytes, context: grpc.ServicerContext) -> Iterator[Any]:
             current_call.set(context)
+            if not data:
+                refusal = unframed(context.invocation_metadata(), method)
+                if refusal is not None:
+                    end_with_error(context, refusal, method)
             try:
                 request = deserialize(data)
             except Exception as error:

@@ -5,13 +5,13 @@ Shared by every server adapter, which (de)serializes messages itself so these na
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Sequence, Tuple
 
 import grpc
 
 from .._core.errors import RpcError
 
-__all__ = ["end_with_error", "undecodable", "decoded_requests", "response_encoder"]
+__all__ = ["end_with_error", "undecodable", "decoded_requests", "response_encoder", "unframed"]
 
 _log = logging.getLogger("dubbo.server")
 
@@ -70,3 +70,21 @@ def response_encoder(serialize: Optional[Callable[[Any], bytes]], method: str) -
             ) from None
 
     return encode
+
+
+def unframed(metadata: Sequence[Tuple[str, Any]], method: str) -> Optional[RpcError]:
+    """The refusal of an empty single request whose HTTP body was not a gRPC message, else None.
+
+    grpc-core reads any HTTP/2 POST as a call and hides its content-type, so a plain HTTP
+    or JSON request (curl, dubbo-js's Triple transport: ``["Dubbo"]``) reaches the method
+    as an empty message. Its ``content-length`` tells it apart: an empty gRPC message is a
+    5-byte frame. Only empty requests are checked, so real calls pay nothing.
+    """
+    for key, value in metadata:
+        if key == "content-length" and value != "5":
+            return RpcError(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"{method}: the request body ({value} bytes) is not a gRPC message; this port serves gRPC "
+                "(content-type application/grpc), not plain HTTP or JSON",
+            )
+    return None

@@ -38,10 +38,10 @@ def checked_configs(service_config: Union[ServiceConfig, Iterable[ServiceConfig]
 class Server:
     """Serves one or more ``ServiceConfig`` s. ``start()`` returns the server itself.
 
-    Each streaming call holds a worker thread while it runs: ``max_workers`` bounds how
-    many calls run at once; the rest wait, without a status, for a free worker.
-    ``max_concurrent_rpcs`` (grpcio's ``maximum_concurrent_rpcs``) answers calls beyond
-    it with RESOURCE_EXHAUSTED instead (see RELIABILITY.md for sizing). Several versions
+    Each call holds one of ``max_workers`` threads (200, Java's default pool) while it
+    runs; as in Java, a call beyond them is refused at once with RESOURCE_EXHAUSTED
+    rather than left waiting. ``max_concurrent_rpcs`` sets that limit apart from the
+    pool (above it, calls past the pool wait for a thread without a status). Several versions
     or groups of one service may be exported side by side; ``strict_routing=True`` stops
     Java's fallback to ``1.0.0`` and to the first-exported service for calls that name no
     or an unknown version/group.
@@ -55,7 +55,7 @@ class Server:
         service_config: Union[ServiceConfig, Iterable[ServiceConfig]],
         dubbo: Any = None,
         *,
-        max_workers: int = 64,
+        max_workers: int = 200,
         max_concurrent_rpcs: Optional[int] = None,
         strict_routing: bool = False,
         interceptors: Sequence[Interceptor] = (),
@@ -71,7 +71,9 @@ class Server:
         self._router = Router(configs, strict=strict_routing, build=build, interceptors=interceptors)
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="dubbo-server")
         self._grpc = grpc.server(
-            self._executor, options=server_options(configs), maximum_concurrent_rpcs=max_concurrent_rpcs
+            self._executor,
+            options=server_options(configs),
+            maximum_concurrent_rpcs=max_workers if max_concurrent_rpcs is None else max_concurrent_rpcs,
         )
         names = tuple(dict.fromkeys(c.service_handler.service_name for c in configs))
         # grpcio asks generic handlers in order and the router answers every path, so
@@ -79,7 +81,11 @@ class Server:
         self.health = add_health(self._grpc, names, health)
         add_reflection(self._grpc, names + ((HEALTH_SERVICE,) if self.health else ()), reflection)
         self._grpc.add_generic_rpc_handlers((self._router,))
-        self.ports: List[int] = add_ports(self._grpc, configs)
+        try:
+            self.ports: List[int] = add_ports(self._grpc, configs)
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            raise
         self._started = False
         self._stopped = threading.Event()
 
@@ -90,6 +96,8 @@ class Server:
 
     def start(self) -> "Server":
         """Start serving and return this server, so ``server = Server(cfg).start()`` works."""
+        if self._stopped.is_set():
+            raise RuntimeError("this server has stopped and cannot start again: create a new Server")
         if not self._started:
             self._grpc.start()
             self._started = True

@@ -93,6 +93,8 @@ class Server:
 
     async def start(self) -> "Server":
         """Listen and serve; returns this server, so ``server = await Server(cfg).start()`` works."""
+        if self._stopping is not None and self._stopping.is_set():
+            raise RuntimeError("this server has stopped and cannot start again: create a new Server")
         if self._grpc is None:
             server = grpc.aio.server(
                 options=server_options(self.service_configs), maximum_concurrent_rpcs=self._max_concurrent_rpcs
@@ -102,7 +104,11 @@ class Server:
             self.health = await _add_health(server, names, self._health_wanted)
             add_reflection(server, names + ((HEALTH_SERVICE,) if self.health else ()), self._reflection_wanted)
             server.add_generic_rpc_handlers((self._router,))
-            self.ports = add_ports(server, self.service_configs)
+            try:
+                self.ports = add_ports(server, self.service_configs)
+            except BaseException:
+                await server.stop(None)
+                raise
             await server.start()
             self._grpc = server
             self._stopping = asyncio.Event()

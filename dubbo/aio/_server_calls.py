@@ -23,7 +23,7 @@ from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, curr
 from .._core.errors import RpcError
 from .._server.async_calls import first_then_eof, is_async, responder, unwritable
 from .._server.calls import grpc_method_handler
-from .._server.failures import response_encoder, undecodable
+from .._server.failures import response_encoder, undecodable, unframed
 from .._server.handlers import RpcMethodHandler
 
 __all__ = ["aio_method_handler", "unimplemented"]
@@ -128,7 +128,11 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
 
         return write
 
-    def decode(data: bytes) -> Any:
+    def decode(data: bytes, context: Any) -> Any:
+        if not data:
+            refusal = unframed(context.invocation_metadata(), method)
+            if refusal is not None:
+                raise refusal
         try:
             return deserialize(data) if deserialize is not None else data
         except Exception as error:
@@ -142,7 +146,7 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
         async def unary(data: Any, context: grpc.aio.ServicerContext) -> Any:
             call = _serving(context)
             try:
-                response = encode(await fn(decode(data)))
+                response = encode(await fn(decode(data, context)))
                 await call.flush()
                 return response
             except Exception as error:
@@ -170,7 +174,7 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
         async def server_stream(data: Any, context: grpc.aio.ServicerContext) -> None:
             call = _serving(context)
             try:
-                stream = call.stream = AsyncServerStream(first_then_eof(decode(data)), writer(context))
+                stream = call.stream = AsyncServerStream(first_then_eof(decode(data, context)), writer(context))
                 await respond(stream)
                 await call.flush()
             except Exception as error:
