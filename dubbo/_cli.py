@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -28,6 +29,7 @@ from ._client.client import Client
 from ._core.config import DEFAULT_PORT, ReferenceConfig, RegistryConfig
 from ._core.errors import RpcError
 from ._registry.url import URL, decode
+from ._registry.zookeeper import unreachable
 
 __all__ = ["main", "run"]
 
@@ -70,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     call = commands.add_parser("call", parents=[tls, types], help="call a method; JSON in, JSON lines out")
     call.add_argument("url", help="tri://host:port/pkg.Service/Method[?version=&group=]")
     call.add_argument("request", nargs="?", help="the request as JSON; client and bidi streams read JSON lines from stdin when omitted or '-'")
-    call.add_argument("--version", dest="service_version", metavar="VERSION", help="the service version (tri-service-version)")
+    call.add_argument("--service-version", metavar="VERSION", help="the service version (tri-service-version)")
     call.add_argument("--group", help="the service group (tri-service-group)")
     call.add_argument("-H", "--attachment", action="append", default=[], metavar="KEY=VALUE", help="send an attachment (request header); repeatable")
 
@@ -82,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     providers = commands.add_parser("providers", help="the providers a ZooKeeper registry holds")
     providers.add_argument("url", help="zookeeper://host:port[,host:port][/pkg.Service][?group=dubbo]")
-    providers.add_argument("--version", dest="service_version", metavar="VERSION", help="only providers of this version")
+    providers.add_argument("--service-version", metavar="VERSION", help="only providers of this service version")
     providers.add_argument("--group", help="only providers of this group")
     providers.add_argument("--json", action="store_true", help="one JSON document per provider")
     providers.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for ZooKeeper")
@@ -365,7 +367,10 @@ def _health(args: argparse.Namespace) -> None:
                 health_pb2.HealthCheckRequest(service=path), timeout=args.timeout or 10.0
             )
         except grpc.RpcError as error:
-            raise RpcError.from_grpc(error) from None
+            failure = RpcError.from_grpc(error)
+            if failure.code() is grpc.StatusCode.NOT_FOUND and not failure.message:
+                raise RpcError(failure.code(), f"the server reports no health status for service {path}") from None
+            raise failure from None
     status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
     print(status)
     if reply.status != health_pb2.HealthCheckResponse.SERVING:
@@ -383,7 +388,7 @@ def provider_record(node: str) -> Dict[str, Any]:
         "url": decode(node),
         "protocol": url.protocol,
         "address": url.address,
-        "service": url.interface or url.get("service"),
+        "service": url.interface,
         "version": url.get("version"),
         "group": url.get("group"),
         "application": url.get("application"),
@@ -397,13 +402,20 @@ def _providers(args: argparse.Namespace) -> None:
     service = urllib.parse.urlsplit(args.url).path.strip("/")
     kazoo_client = _import("kazoo.client", "registry")
     kazoo_exceptions = _import("kazoo.exceptions", "registry")
+    kazoo_handlers = _import("kazoo.handlers.threading", "registry")
+    # kazoo logs every failed connection attempt; the one line below says what matters.
+    logging.getLogger("kazoo").setLevel(logging.CRITICAL + 1)
+    hosts = ",".join(registry.addresses)
     auth = [("digest", f"{registry.username}:{registry.password}")] if registry.username else None
-    zk = kazoo_client.KazooClient(hosts=",".join(registry.addresses), auth_data=auth, timeout=args.timeout)
+    zk = kazoo_client.KazooClient(hosts=hosts, auth_data=auth, timeout=args.timeout)
     try:
         zk.start(timeout=args.timeout)
-    except Exception as error:  # kazoo's timeout (or a refused connection) at start
+    except kazoo_handlers.KazooTimeoutError:
         zk.close()
-        raise RpcError(grpc.StatusCode.UNAVAILABLE, f"ZooKeeper at {','.join(registry.addresses)}: {error}") from None
+        raise unreachable(hosts, f"no answer within {args.timeout:.1f} s") from None
+    except Exception as error:  # e.g. a refused authentication
+        zk.close()
+        raise unreachable(hosts, str(error) or type(error).__name__) from None
     root = "/" + registry.group.strip("/")
     try:
         if not service:

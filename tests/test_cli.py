@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.parse
 from concurrent import futures
 
 import grpc
@@ -100,7 +101,7 @@ def test_version_and_group_options_pick_the_export(serve, greeter_pb2):
         for version, group in [("1.0.0", None), ("2.0.0", "g2")]
     ]
     url = f"tri://127.0.0.1:{serve(*exports).port}/{GREETER}/sayHello"
-    assert lines(dubbo_cli("call", "--version", "2.0.0", "--group", "g2", url, '{"name": "v"}')) == [
+    assert lines(dubbo_cli("call", "--service-version", "2.0.0", "--group", "g2", url, '{"name": "v"}')) == [
         {"message": "2.0.0/g2:hello v"}
     ]
     assert lines(dubbo_cli("call", f"{url}?version=1.0.0", '{"name": "v"}')) == [{"message": "1.0.0/None:hello v"}]
@@ -198,9 +199,16 @@ def test_health_of_a_hosted_service_is_serving(greeter):
     assert (done.returncode, done.stdout.strip()) == (0, "SERVING")
 
 
-def test_health_of_an_unknown_service_exits_not_found(greeter):
+def test_health_of_an_unknown_service_exits_not_found_saying_so(greeter):
     done = dubbo_cli("health", f"{greeter}/no.Such")
     assert done.returncode == grpc.StatusCode.NOT_FOUND.value[0]
+    assert done.stderr == "NOT_FOUND: the server reports no health status for service no.Such\n"
+
+
+def test_dubbo_version_is_the_package_and_call_service_version_the_services(greeter):
+    assert dubbo_cli("--version").stdout.startswith("dubbo-grpcio ")
+    done = dubbo_cli("call", "--version", "1.0.0", f"{greeter}/{GREETER}/sayHello", "{}")
+    assert done.returncode == grpc.StatusCode.INVALID_ARGUMENT.value[0]  # not a call option: --service-version is
 
 
 def test_python_dash_m_dubbo_is_the_same_client():
@@ -233,7 +241,9 @@ def _grpcio_greeter(greeter_pb2, greeter_pb2_grpc, credentials=None):
 def test_attachments_and_version_reach_a_plain_grpcio_server_as_headers(greeter_pb2, greeter_pb2_grpc):
     server, port = _grpcio_greeter(greeter_pb2, greeter_pb2_grpc)
     try:
-        done = dubbo_cli("call", "-H", "x-user=ann", "--version", "3.1.0", f"tri://127.0.0.1:{port}/{GREETER}/sayHello", "{}")
+        done = dubbo_cli(
+            "call", "-H", "x-user=ann", "--service-version", "3.1.0", f"tri://127.0.0.1:{port}/{GREETER}/sayHello", "{}"
+        )
     finally:
         server.stop(0)
     assert lines(done) == [{"message": "ann/3.1.0"}]
@@ -335,7 +345,8 @@ def test_providers_lists_what_the_registry_holds(zookeeper_server):
         url = f"{zookeeper_server.url}/com.example.Greeter?group=cli-test"
         listed = dubbo_cli("providers", url)
         as_json = dubbo_cli("providers", "--json", url)
-        other_version = dubbo_cli("providers", "--version", "2.0.0", url)
+        same_version = dubbo_cli("providers", "--service-version", "1.0.0", url)
+        other_version = dubbo_cli("providers", "--service-version", "2.0.0", url)
         services = dubbo_cli("providers", f"{zookeeper_server.url}?group=cli-test")
     finally:
         zk.stop()
@@ -343,10 +354,28 @@ def test_providers_lists_what_the_registry_holds(zookeeper_server):
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines() == [provider_record(JAVA_NODE)["url"]]
     assert [r["address"] for r in lines(as_json)] == ["172.20.10.6:50051"]
+    assert same_version.stdout == listed.stdout
     assert other_version.returncode == grpc.StatusCode.NOT_FOUND.value[0]
     assert services.stdout.splitlines() == ["com.example.Greeter\t1 provider"]
 
 
-def test_providers_with_zookeeper_unreachable_exits_unavailable():
-    done = dubbo_cli("providers", "--timeout", "1", f"zookeeper://127.0.0.1:{free_port()}/com.example.Greeter")
+def test_providers_with_zookeeper_unreachable_exits_unavailable_with_one_line():
+    address = f"127.0.0.1:{free_port()}"
+    done = dubbo_cli("providers", "--timeout", "1", f"zookeeper://{address}/com.example.Greeter")
     assert done.returncode == grpc.StatusCode.UNAVAILABLE.value[0], done.stderr
+    assert done.stderr == f"UNAVAILABLE: ZooKeeper at {address} is unreachable (no answer within 1.0 s)\n"  # no kazoo noise
+
+
+def test_providers_lists_a_provider_apache_dubbo_python_registered(zookeeper_server):
+    from kazoo.client import KazooClient
+
+    url = "tri://10.0.0.9:50051?service=com.example.Greeter"
+    zk = KazooClient(hosts=zookeeper_server.hosts)
+    zk.start(timeout=30)
+    try:
+        zk.create(f"/cli-python/com.example.Greeter/providers/{urllib.parse.quote(url, safe='')}", makepath=True, ephemeral=True)
+        done = dubbo_cli("providers", "--json", f"{zookeeper_server.url}/com.example.Greeter?group=cli-python")
+    finally:
+        zk.stop()
+        zk.close()
+    assert [(r["address"], r["service"]) for r in lines(done)] == [("10.0.0.9:50051", "com.example.Greeter")]
