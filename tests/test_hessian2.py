@@ -112,6 +112,16 @@ def test_a_declared_int_refuses_a_value_beyond_32_bits():
         hessian2.dumps(2**31, "int")
 
 
+@pytest.mark.parametrize(
+    "value, java_type",
+    [(5, "java.lang.String"), ("1", "int"), (True, "long"), ("x", "double"), (1, "boolean"), ("ab", "char"),
+     (1, "java.util.Date"), ("x", "[I"), (["x"], "[I"), ([300], "[B")],
+)  # fmt: skip
+def test_a_value_of_the_wrong_kind_for_its_declared_java_type_is_refused(value, java_type):
+    with pytest.raises((TypeError, HessianError)):
+        hessian2.dumps(value, java_type)
+
+
 def test_an_int_beyond_64_bits_is_refused():
     with pytest.raises(HessianError, match="does not fit a Java long"):
         hessian2.dumps(2**63)

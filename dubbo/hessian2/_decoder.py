@@ -7,6 +7,7 @@ import datetime
 import decimal
 import enum
 import struct
+from functools import lru_cache
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ._types import HessianError, JavaObject, binding
@@ -46,16 +47,20 @@ class _Definition:
         self.names = names
         self.make = make
         self.cls = cls
-        # A bound dataclass's field for each name sent; None drops a field Python's class lacks, as Java does.
+        # For a bound dataclass: the field each name sent fills (None drops a field Python's class lacks, as Java
+        # does), and the fields not sent, with their defaults.
         self.targets: Tuple[Optional[str], ...] = names
-        # A bound dataclass's fields that the sender did not define, with their defaults (None without one).
         self.defaults: Tuple[Tuple[str, Any, Any], ...] = ()
         if cls is not None and dataclasses.is_dataclass(cls):
-            self.defaults = tuple(
-                (f.name, f.default, f.default_factory) for f in dataclasses.fields(cls) if f.name not in names
-            )
-            known = {f.name for f in dataclasses.fields(cls)}
-            self.targets = tuple(name if name in known else None for name in names)
+            self.targets, self.defaults = _dataclass_layout(cls, names)
+
+
+@lru_cache(maxsize=1024)
+def _dataclass_layout(cls: type, names: Tuple[str, ...]) -> Tuple[Tuple[Optional[str], ...], Tuple[Tuple[str, Any, Any], ...]]:
+    fields = dataclasses.fields(cls)
+    known = {f.name for f in fields}
+    missing = tuple((f.name, f.default, f.default_factory) for f in fields if f.name not in names)
+    return tuple(name if name in known else None for name in names), missing
 
 
 class Decoder:
@@ -66,7 +71,17 @@ class Decoder:
         "max_depth", "max_string_length", "max_binary_length", "max_list_length", "max_refs", "max_class_defs",
     )  # fmt: skip
 
-    def __init__(self, data: bytes, classes: Dict[str, type], limits: Dict[str, int]) -> None:
+    def __init__(
+        self,
+        data: bytes,
+        classes: Dict[str, type],
+        max_depth: int,
+        max_string_length: int,
+        max_binary_length: int,
+        max_list_length: int,
+        max_refs: int,
+        max_class_defs: int,
+    ) -> None:
         self.data = data
         self.pos = 0
         self.end = len(data)
@@ -74,12 +89,12 @@ class Decoder:
         self.defs: List[_Definition] = []
         self.types: List[str] = []
         self.classes = classes
-        self.max_depth = limits["max_depth"]
-        self.max_string_length = limits["max_string_length"]
-        self.max_binary_length = limits["max_binary_length"]
-        self.max_list_length = limits["max_list_length"]
-        self.max_refs = limits["max_refs"]
-        self.max_class_defs = limits["max_class_defs"]
+        self.max_depth = max_depth
+        self.max_string_length = max_string_length
+        self.max_binary_length = max_binary_length
+        self.max_list_length = max_list_length
+        self.max_refs = max_refs
+        self.max_class_defs = max_class_defs
 
     # -- primitives ------------------------------------------------------------------------------------
 
@@ -118,7 +133,7 @@ class Decoder:
         """The next value, which must be a string (a class or field name, a type name)."""
         tag = self.byte()
         if tag <= 0x1F or 0x30 <= tag <= 0x33 or tag in (0x52, 0x53):
-            return _READERS[tag](self, tag, 0)  # type: ignore[no-any-return]
+            return _string(self, tag, 0)
         raise HessianError(f"expected a string, found tag 0x{tag:02x}", self.pos - 1)
 
     def length(self, count: int, start: int) -> int:
@@ -465,6 +480,12 @@ def _date_minute(decoder: Decoder, tag: int, depth: int) -> datetime.datetime:
 
 
 def _string(decoder: Decoder, tag: int, depth: int) -> str:
+    if tag <= 0x1F and tag <= decoder.max_string_length:  # the common short ASCII string, without the loop
+        pos = decoder.pos
+        chunk = decoder.data[pos : pos + tag]
+        if len(chunk) == tag and chunk.isascii():
+            decoder.pos = pos + tag
+            return chunk.decode("ascii")
     return decoder.string(tag)
 
 
@@ -610,16 +631,7 @@ def loads(
     if not isinstance(data, bytes):
         data = bytes(data)
     decoder = Decoder(
-        data,
-        bound,
-        {
-            "max_depth": max_depth,
-            "max_string_length": max_string_length,
-            "max_binary_length": max_binary_length,
-            "max_list_length": max_list_length,
-            "max_refs": max_refs,
-            "max_class_defs": max_class_defs,
-        },
+        data, bound, max_depth, max_string_length, max_binary_length, max_list_length, max_refs, max_class_defs
     )
     result = decoder.value()
     if decoder.pos != decoder.end:

@@ -123,7 +123,12 @@ class Encoder:
         self.out.append(0x4E)
 
     def boolean(self, value: Any) -> None:
-        self.out.append(0x54 if value else 0x46)
+        if value is True:
+            self.out.append(0x54)
+        elif value is False:
+            self.out.append(0x46)
+        else:
+            raise TypeError(f"a Java boolean is written from a bool, not {type(value).__name__}")
 
     def int32(self, value: Any) -> None:
         value = _index(value)
@@ -170,7 +175,10 @@ class Encoder:
             self.int64(value)
 
     def double(self, value: Any) -> None:
-        value = float(value)
+        if type(value) is not float:
+            if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+                raise TypeError(f"a Java double is written from a number, not {type(value).__name__}")
+            value = float(value)
         out = self.out
         if -2147483648.0 <= value <= 2147483647.0:  # Java's (int) cast, NaN excluded
             whole = int(value)
@@ -207,11 +215,11 @@ class Encoder:
 
     def float32(self, value: Any) -> None:
         """A Java float: Java writes it as the double of equal value."""
-        self.double(_java_float(float(value)))
+        self.double(_java_float(_real(value)))
 
     def boxed_float(self, value: Any) -> None:
         """A java.lang.Float: Dubbo's hessian-lite writes the double its decimal string reads as (0.1f -> 0.1)."""
-        self.double(_java_float_string(float(value)))
+        self.double(_java_float_string(_real(value)))
 
     def date(self, value: datetime.datetime) -> None:
         if not isinstance(value, datetime.datetime):
@@ -230,6 +238,10 @@ class Encoder:
             raise HessianError(f"{value!r} is out of java.util.Date's range")
 
     def string(self, value: str) -> None:
+        if type(value) is not str:
+            if not isinstance(value, str):
+                raise TypeError(f"a Java String is written from a str, not {type(value).__name__}")
+            value = str(value)
         out = self.out
         if value.isascii():
             length = len(value)
@@ -410,11 +422,7 @@ class Encoder:
         out = self.out
         if number is None:
             number = self.classes[key] = len(self.classes)
-            out.append(0x43)
-            self.string(java_class)
-            self.int32(len(names))
-            for name in names:
-                self.string(name)
+            out += _class_definition(java_class, names)
         if number <= 0xF:
             out.append(0x60 + number)
         else:
@@ -444,6 +452,24 @@ class Encoder:
         typed = self.typed
         for name, java_type in layout:
             typed(getattr(value, name), java_type)
+
+
+@lru_cache(maxsize=1024)
+def _class_definition(java_class: str, names: Tuple[str, ...]) -> bytes:
+    """The bytes of a class definition: the same in every message, so made once."""
+    encoder = Encoder()
+    encoder.out.append(0x43)
+    encoder.string(java_class)
+    encoder.int32(len(names))
+    for name in names:
+        encoder.string(name)
+    return bytes(encoder.out)
+
+
+def _real(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+        raise TypeError(f"a Java float is written from a number, not {type(value).__name__}")
+    return float(value)
 
 
 def _index(value: Any) -> int:
@@ -484,7 +510,7 @@ _SUBCLASS_WRITERS: Tuple[Tuple[Union[type, Tuple[type, ...]], Callable[[Encoder,
     (bool, Encoder.boolean),
     (int, lambda encoder, v: encoder.integer(int(v))),
     (float, Encoder.double),
-    (str, lambda encoder, v: encoder.string(str(v))),
+    (str, Encoder.string),
     ((bytes, bytearray, memoryview), Encoder.binary),
     (list, Encoder.sequence),
     (tuple, Encoder.sequence),
