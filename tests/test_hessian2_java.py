@@ -311,10 +311,19 @@ def test_java_reads_python_bytes_as_it_reads_its_own(name, java_writes, java_rea
     assert java_reads_python[name] == java_writes[name][1]
 
 
-def _same(got: Any, want: Any) -> bool:
-    if isinstance(want, float) and math.isnan(want):
-        return isinstance(got, float) and math.isnan(got)
-    return type(got) is type(want) and got == want if not isinstance(want, (list, dict)) else got == want
+def _shape(value: Any) -> Any:
+    """``value`` with the type of every part spelled out, so 1 and 1.0 or True and 1 differ (and NaN equals NaN)."""
+    if isinstance(value, list):
+        return ["list", [_shape(v) for v in value]]
+    if isinstance(value, dict):
+        return ["dict", [(_shape(k), _shape(v)) for k, v in value.items()]]
+    if isinstance(value, JavaObject):
+        return ["JavaObject", value.java_class, _shape(value.fields)]
+    if hasattr(value, "__dataclass_fields__"):
+        return [type(value).__name__, _shape(dict(vars(value)))]
+    if isinstance(value, float) and math.isnan(value):
+        return ["float", "nan"]
+    return [type(value).__name__, value]
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -325,4 +334,4 @@ def test_python_reads_java_bytes_as_the_value(name, java_writes):
         assert case.read_back(got), got
     else:
         want = _value(case) if case.read_back == "same" else case.read_back
-        assert _same(got, want), (got, want)
+        assert _shape(got) == _shape(want)
