@@ -5,6 +5,7 @@ The cluster modes, which both stacks share, are tested on both in test_cluster.p
 
 import asyncio
 
+import grpc
 import pytest
 
 import dubbo
@@ -100,3 +101,33 @@ async def test_an_asyncio_client_opens_no_sync_channel_to_its_providers(start_pr
         addresses = sorted(invoker.address for invoker in cluster.directory.invokers)
         assert cluster.channels.open_addresses() == addresses  # grpc.aio channels, the client's own
         assert not set(addresses) & set(open_addresses())  # and none from the sync client's pool
+
+
+@aio_test
+async def test_with_call_and_future_work_through_the_registry(start_provider, registry_config):
+    start_provider("only")
+    async with _client(registry_config) as client:
+        await asyncio.get_running_loop().run_in_executor(
+            None, wait_until, lambda: client._channel.directory.invokers, "the provider listed"
+        )
+        whoami = client.unary("whoami")
+        response, result = await whoami.with_call(b"")
+        assert response == b"only" and result.trailers == {}
+        future = whoami.future(b"")
+        assert await future == b"only"
+        assert await future.code() is grpc.StatusCode.OK and await future.trailers() == {}
+
+
+@aio_test
+async def test_cancelling_the_awaiting_task_cancels_a_registry_call(start_provider, registry_config):
+    provider = start_provider("only")
+    async with _client(registry_config) as client:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, wait_until, lambda: client._channel.directory.invokers, "the provider listed")
+        task = asyncio.ensure_future(client.unary("block")(b""))
+        await loop.run_in_executor(None, wait_until, lambda: provider.calls.get("block"), "the call reached the handler")
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        invoker = client._channel.directory.invokers[0]
+        await loop.run_in_executor(None, wait_until, lambda: invoker.stats("block").active == 0, "the call counted out")

@@ -1,7 +1,9 @@
 """Calling a service through the registry from asyncio: the sync cluster's registry
 subscription, directory and policy (``MethodPolicy`` in ``_registry/cluster.py``: which
 provider, how many attempts, which failures move on, deadlines, failsafe), with grpc.aio
-calls that are awaited.
+calls that are awaited. A unary call is a grpc.aio-shaped object over a task running the
+attempts, so ``with_call``, ``future`` and cancelling the awaiting task work as they do on
+a direct client.
 
 Each provider gets a grpc.aio channel of this client's, made in the running loop on its
 first call and closed when the directory lets go of the provider (once its last running
@@ -146,26 +148,93 @@ class ClusterChannel(cluster.ClusterChannel):
         await self.channels.aclose()
 
 
+class _UnaryCall:
+    """A unary call under the cluster mode, shaped like grpc.aio's call: started when made,
+    awaited for the response, cancellable; its metadata and status are those of the attempt
+    that ended it (none when no provider could be tried)."""
+
+    def __init__(self) -> None:
+        self.attempt: Any = None  # the grpc.aio call of the latest attempt
+        self._task: "Optional[asyncio.Future[Any]]" = None
+
+    def start(self, run: Any) -> "_UnaryCall":
+        self._task = asyncio.ensure_future(run)
+        return self
+
+    def __await__(self) -> Any:
+        return self._started().__await__()
+
+    def _started(self) -> "asyncio.Future[Any]":
+        assert self._task is not None, "start() first"
+        return self._task
+
+    def cancel(self) -> bool:
+        return self._started().cancel()
+
+    def cancelled(self) -> bool:
+        return self._started().cancelled()
+
+    def done(self) -> bool:
+        return self._started().done()
+
+    def add_done_callback(self, callback: Any) -> None:
+        self._started().add_done_callback(lambda _task: callback(self))
+
+    async def _ended(self) -> Any:
+        await asyncio.wait({self._started()})
+        return self.attempt
+
+    async def initial_metadata(self) -> Any:
+        attempt = await self._ended()
+        return await attempt.initial_metadata() if attempt is not None else ()
+
+    async def trailing_metadata(self) -> Any:
+        attempt = await self._ended()
+        return await attempt.trailing_metadata() if attempt is not None else ()
+
+    async def code(self) -> grpc.StatusCode:
+        attempt = await self._ended()
+        if attempt is not None:
+            return await attempt.code()
+        task = self._started()
+        if task.cancelled():
+            return grpc.StatusCode.CANCELLED
+        error = task.exception()
+        return error.code() if isinstance(error, grpc.RpcError) else grpc.StatusCode.UNKNOWN
+
+    async def details(self) -> str:
+        attempt = await self._ended()
+        if attempt is not None:
+            return await attempt.details()
+        error = None if self._started().cancelled() else self._started().exception()
+        return (error.details() or "") if isinstance(error, grpc.RpcError) else ""
+
+
 class _Unary(cluster.MultiCallableBase):
     """A unary call under the reference's cluster mode: the sync one's loop, awaited."""
 
-    async def __call__(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
-                       credentials: Any = None, wait_for_ready: Optional[bool] = None,
-                       compression: Optional[grpc.Compression] = None) -> Any:
+    def __call__(self, request: Any, timeout: Optional[float] = None, metadata: Optional[Sequence] = None,
+                 credentials: Any = None, wait_for_ready: Optional[bool] = None,
+                 compression: Optional[grpc.Compression] = None) -> _UnaryCall:
         options = {"wait_for_ready": wait_for_ready, "compression": compression}
+        call = _UnaryCall()
+        run = self._forking if self.policy.mode == "forking" else self._attempts
+        return call.start(run(call, request, timeout, metadata, options))
+
+    async def _attempts(self, call: _UnaryCall, request: Any, timeout: Optional[float],
+                        metadata: Optional[Sequence], options: Dict[str, Any]) -> Any:
         policy = self.policy
-        if policy.mode == "forking":
-            return await self._forking(request, timeout, metadata, options)
         hash_key = cluster.hash_key_of(request)
         tried: List[str] = []
         for attempt in itertools.count():
             invoker, started = policy.pick(hash_key, tried)
             succeeded = False
             try:
-                response = await self._stub(invoker)(
+                call.attempt = self._stub(invoker)(
                     request, timeout=policy.timeout(invoker, timeout), metadata=policy.metadata(invoker, metadata),
                     **options,
                 )
+                response = await call.attempt
                 succeeded = True
                 return response
             except grpc.RpcError as error:
@@ -175,21 +244,26 @@ class _Unary(cluster.MultiCallableBase):
             finally:
                 invoker.end(started, succeeded)
 
-    async def _forking(self, request: Any, timeout: Optional[float], metadata: Optional[Sequence],
-                       options: Dict[str, Any]) -> Any:
+    async def _forking(self, call: _UnaryCall, request: Any, timeout: Optional[float],
+                       metadata: Optional[Sequence], options: Dict[str, Any]) -> Any:
         policy = self.policy
+        answered = False
 
         async def attempt(invoker: Invoker, started: Started) -> Any:
+            nonlocal answered
             succeeded = False
+            fork = self._stub(invoker)(
+                request, timeout=policy.timeout(invoker, timeout), metadata=policy.metadata(invoker, metadata),
+                **options,
+            )
             try:
-                response = await self._stub(invoker)(
-                    request, timeout=policy.timeout(invoker, timeout), metadata=policy.metadata(invoker, metadata),
-                    **options,
-                )
+                response = await fork
                 succeeded = True
                 return response
             finally:
                 invoker.end(started, succeeded)
+                if not answered:  # the call's metadata: the first answer's, else the last failure's
+                    call.attempt, answered = fork, succeeded
 
         pending = {asyncio.ensure_future(attempt(*chosen)) for chosen in policy.fork(cluster.hash_key_of(request))}
         error: Optional[BaseException] = None
