@@ -58,7 +58,7 @@ class CallableBase:
 
     __slots__ = (
         "_rpc", "_serialize", "_headers", "_attachments", "_timeout", "_metadata",
-        "_compression", "_wait_for_ready", "_inherit_deadline", "_method",
+        "_compression", "_wait_for_ready", "_inherit_deadline", "_method", "_attachment_values",
     )
 
     def __init__(
@@ -75,6 +75,7 @@ class CallableBase:
         self._serialize = serialize
         self._headers = headers
         self._attachments: Tuple[Tuple[str, Any], ...] = ()
+        self._attachment_values: Dict[str, Any] = {}
         self._timeout = timeout
         self._compression = compression
         self._wait_for_ready: Optional[bool] = None
@@ -93,18 +94,20 @@ class CallableBase:
         wait_for_ready: Optional[bool] = None,
         inherit_deadline: Optional[bool] = None,
     ):
-        """A copy of this callable with per-call settings.
+        """A copy of this callable with per-call settings; chained calls add to each other.
 
-        ``timeout`` is in seconds (``None``: no deadline of its own); ``attachments``
-        are sent as request headers (bytes values under ``key-bin``); ``compression`` is
-        ``"gzip"`` or ``"identity"``; ``inherit_deadline=False`` stops a call made
-        inside a handler from taking on the handler's remaining deadline.
+        ``timeout`` is in seconds (``None`` or ``0``: no deadline, as ``timeout=0`` in a
+        URL); ``attachments`` are sent as request headers (bytes values under
+        ``key-bin``) beside those set before; ``compression`` is ``"gzip"`` or
+        ``"identity"``; ``inherit_deadline=False`` stops a call made inside a handler
+        from taking on the handler's remaining deadline.
         """
         other = copy.copy(self)
         if timeout is not _UNSET:
-            other._timeout = timeout
+            other._timeout = timeout or None
         if attachments:
-            other._attachments = encode_attachments(attachments)
+            other._attachment_values = {**self._attachment_values, **attachments}
+            other._attachments = encode_attachments(other._attachment_values)
         if compression is not _UNSET:
             other._compression = compression_of(compression)
         if wait_for_ready is not None:
@@ -440,3 +443,27 @@ class SingleResponse(_Writable, _ServerMetadata):
     def cancel(self) -> bool:
         """Cancel the call; the handler sees it, ``read`` raises CANCELLED."""
         return self._call.cancel()
+
+    def cancelled(self) -> bool:
+        """True if the call was cancelled before it completed (``grpc.Future``)."""
+        return self._call.cancelled()
+
+    def running(self) -> bool:
+        """True while the call is in progress (``grpc.Future``)."""
+        return self._call.running()
+
+    def done(self) -> bool:
+        """True once the call has completed, failed or been cancelled (``grpc.Future``)."""
+        return self._call.done()
+
+    def exception(self, timeout: Optional[float] = None) -> Optional[RpcError]:
+        """The call's error as ``dubbo.RpcError``, or ``None`` if it succeeded; waits up to ``timeout``."""
+        try:
+            self.result(timeout)
+        except RpcError as error:
+            return error
+        return None
+
+    def add_done_callback(self, callback: Callable[["SingleResponse"], None]) -> None:
+        """Call ``callback(self)`` once the call is done (at once if it already is), as ``grpc.Future`` does."""
+        self._call.add_done_callback(lambda _future: callback(self))

@@ -55,6 +55,18 @@ class ApplicationConfig:
     environment: Optional[str] = None
 
 
+# Triple, and Dubbo's "grpc" protocol (plain gRPC, which Triple servers also answer).
+PROTOCOLS = ("tri", "grpc")
+
+
+def _check_protocol(protocol: str) -> None:
+    if protocol not in PROTOCOLS:
+        raise ValueError(
+            f"protocol {protocol!r} is not supported: this library speaks Triple (tri://) and gRPC (grpc://); "
+            "Dubbo's own dubbo:// protocol, rest:// and plain http:// are not"
+        )
+
+
 @dataclass
 class ReferenceConfig:
     """What a client calls: a service, where it lives, and how to call it.
@@ -85,6 +97,9 @@ class ReferenceConfig:
     max_receive_message_size: Optional[int] = None
     keepalive: Optional[Keepalive] = None
     tls: Optional[TlsConfig] = None
+
+    def __post_init__(self) -> None:
+        _check_protocol(self.protocol)
 
     @classmethod
     def from_url(cls, url: str) -> "ReferenceConfig":
@@ -152,6 +167,9 @@ class ServiceConfig:
     tls: Optional[TlsConfig] = None
     # Dubbo's provider token (dubbo/_server/auth.py): calls must carry it as the ``token`` attachment.
     token: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        _check_protocol(self.protocol)
 
     @property
     def bind_address(self) -> str:
