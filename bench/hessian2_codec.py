@@ -18,7 +18,7 @@ from typing import Any, Callable, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from dubbo import hessian2  # noqa: E402
+from dubbo import hessian2
 
 
 @hessian2.java_class("org.example.User")
@@ -66,8 +66,8 @@ def main() -> None:
         data = hessian2.dumps(value)
         assert hessian2.loads(data, classes=[User]) == value
         for op, work in (
-            ("encode", lambda: hessian2.dumps(value)),
-            ("decode", lambda: hessian2.loads(data, classes=[User])),
+            ("encode", lambda value=value: hessian2.dumps(value)),
+            ("decode", lambda data=data: hessian2.loads(data, classes=[User])),
         ):
             rate = measure(work, args.repeats, args.seconds)
             print(f"{name:<14} {op:<7} {len(data):>9} {rate:>12,.0f} {rate * len(data) / 2**20:>9.1f}")

@@ -17,7 +17,7 @@ import struct
 import subprocess
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -70,7 +70,7 @@ class Prims:
     b: int = field(metadata={JAVA_TYPE: "byte"})
     s: int = field(metadata={JAVA_TYPE: "short"})
     i: int = field(metadata={JAVA_TYPE: "int"})
-    l: int = field(metadata={JAVA_TYPE: "long"})  # noqa: E741  (the Java field's name)
+    l: int = field(metadata={JAVA_TYPE: "long"})  # the Java field's name
     f: float = field(metadata={JAVA_TYPE: "float"})
     d: float = field(metadata={JAVA_TYPE: "double"})
     c: str = field(metadata={JAVA_TYPE: "char"})

@@ -198,7 +198,7 @@ class Encoder:
                     out += _H(whole & 0xFFFF)
                     return
         scaled = value * 1000
-        if scaled != scaled:
+        if math.isnan(scaled):
             mills = 0
         elif scaled >= 2147483647.0:
             mills = _INT_MAX
@@ -295,9 +295,7 @@ class Encoder:
             if part < 16:
                 self.flushed = len(out)
                 offset = 0
-                part = _SIZE - 3
-                if length < part:
-                    part = length
+                part = min(length, _SIZE - 3)
             out.append(0x41)
             out += _H(part)
             out += data[pos : pos + part]
