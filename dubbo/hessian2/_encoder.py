@@ -82,7 +82,7 @@ class Encoder:
 
     def __init__(self) -> None:
         self.out = bytearray()
-        self.refs: Dict[Any, int] = {}  # id() of a shared list/dict/object (or an enum's key) -> its ref number
+        self.refs: Dict[Any, int] = {}  # id() of a list, dict, object or enum constant written -> its ref number
         self.keep: List[Any] = []  # what refs' ids point at, kept alive while the ids mean something
         self.slots = 0  # every list, map and object takes a ref number, as in Java
         self.classes: Dict[Tuple[str, Tuple[str, ...]], int] = {}
