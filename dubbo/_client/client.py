@@ -86,7 +86,7 @@ class ClientBase:
         rpc = self._multicallable(_MULTICALLABLE[shape], path, grpc_serialize, deserialize)
         call = self._shapes[shape](rpc, own_serialize, self._headers, timeout, self._compression, path)
         if self._interceptors:
-            call = self._intercepted_type(call, self._interceptors, path, kind)
+            call = self._intercepted_type(call, self._interceptors, path, kind, peer=self._address or "")
         return call
 
     def unary(

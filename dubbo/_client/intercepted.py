@@ -17,23 +17,24 @@ __all__ = ["InterceptedCallable", "ObservedWriter", "end_single"]
 class InterceptedCallable:
     """Wraps one of the four client callables; ``with_options`` keeps the interceptors."""
 
-    __slots__ = ("_inner", "_interceptors", "_method", "_kind", "_attachments")
+    __slots__ = ("_inner", "_interceptors", "_method", "_kind", "_attachments", "_peer")
 
     def __init__(self, inner: Any, interceptors: Sequence[Interceptor], method: str, kind: str,
-                 attachments: Optional[Dict[str, Any]] = None) -> None:
+                 attachments: Optional[Dict[str, Any]] = None, peer: str = "") -> None:
         self._inner = inner
         self._interceptors = interceptors
         self._method = method
         self._kind = kind
         self._attachments = dict(attachments or {})
+        self._peer = peer
 
     def with_options(self, *, attachments: Optional[Dict[str, Any]] = None, **options: Any) -> "InterceptedCallable":
         merged = {**self._attachments, **(attachments or {})}
         return InterceptedCallable(self._inner.with_options(**options), self._interceptors, self._method,
-                                   self._kind, merged)
+                                   self._kind, merged, self._peer)
 
     def _start(self) -> tuple:
-        run = Hooks(self._interceptors, CallInfo("client", self._method, self._kind, dict(self._attachments)))
+        run = Hooks(self._interceptors, CallInfo("client", self._method, self._kind, dict(self._attachments), self._peer))
         inner = self._inner
         if run.info.attachments:
             inner = inner.with_options(attachments=run.info.attachments)

@@ -26,14 +26,17 @@ __all__ = ["Interceptor", "CallInfo", "Hooks"]
 class CallInfo:
     """One call as interceptors see it. ``attachments`` may be changed by a client's ``on_call``."""
 
-    __slots__ = ("side", "method", "kind", "attachments", "state")
+    __slots__ = ("side", "method", "kind", "attachments", "state", "peer")
 
-    def __init__(self, side: str, method: str, kind: str, attachments: Dict[str, Any]) -> None:
+    def __init__(self, side: str, method: str, kind: str, attachments: Dict[str, Any], peer: str = "") -> None:
         self.side = side  # "client" or "server"
         self.method = method  # "/service/method"
         self.kind = kind  # "unary", "client_stream", "server_stream" or "bi_stream"
         self.attachments = attachments
         self.state: Dict[str, Any] = {}  # for an interceptor's own per-call notes (timers, spans)
+        # The other end: a client's "host:port" ("" when a registry picks the provider per call),
+        # a server's caller as grpcio names it ("ipv4:10.0.0.1:52000").
+        self.peer = peer
 
     def __repr__(self) -> str:
         return f"CallInfo({self.side} {self.kind} {self.method})"

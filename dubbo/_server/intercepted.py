@@ -16,8 +16,10 @@ __all__ = ["intercept_handler"]
 
 def _server_run(interceptors: Sequence[Interceptor], method: str, kind: str) -> Hooks:
     context = current_call.get()
-    attachments = decode_attachments(context.invocation_metadata()) if context is not None else {}
-    return Hooks(interceptors, CallInfo("server", method, kind, attachments))
+    if context is None:
+        return Hooks(interceptors, CallInfo("server", method, kind, {}))
+    info = CallInfo("server", method, kind, decode_attachments(context.invocation_metadata()), context.peer())
+    return Hooks(interceptors, info)
 
 
 class _InterceptedStream:

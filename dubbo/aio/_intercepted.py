@@ -47,7 +47,9 @@ class InterceptedCallable(_intercepted.InterceptedCallable):
 
     def with_options(self, *, attachments: Optional[Dict[str, Any]] = None, **options: Any) -> "InterceptedCallable":
         merged = {**self._attachments, **(attachments or {})}
-        return InterceptedCallable(self._inner.with_options(**options), self._interceptors, self._method, self._kind, merged)
+        return InterceptedCallable(
+            self._inner.with_options(**options), self._interceptors, self._method, self._kind, merged, self._peer
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         run, inner = self._start()
