@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
 from .._core.attachments import encode_attachments
-from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY
+from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, Deserializer, RequestSerializer
 from .._core.config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
 from .._core.interceptors import Interceptor
 from .._core.transport import compression_of, open_channel
 from .._core.triple import consumer_headers
 from .callables import (
-    bytes_only,
     BidiStreamCallable,
     ClientStreamCallable,
     ServerStreamCallable,
     UnaryCallable,
+    bytes_only,
 )
 from .intercepted import InterceptedCallable
 
 __all__ = ["Client"]
 
-Serializer = Callable[..., bytes]
-Deserializer = Callable[[bytes], Any]
 
 
 def _seconds(timeout_ms: Optional[int]) -> Optional[float]:
@@ -92,7 +90,7 @@ class ClientBase:
     def unary(
         self,
         method_name: str,
-        request_serializer: Optional[Serializer] = None,
+        request_serializer: Optional[RequestSerializer] = None,
         response_deserializer: Optional[Deserializer] = None,
     ) -> Any:
         """``call(*args) -> response``. Unary calls default to a 3000 ms deadline, as in Java."""
@@ -101,7 +99,7 @@ class ClientBase:
     def client_stream(
         self,
         method_name: str,
-        request_serializer: Optional[Serializer] = None,
+        request_serializer: Optional[RequestSerializer] = None,
         response_deserializer: Optional[Deserializer] = None,
     ) -> Any:
         """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; ``read()`` the response."""
@@ -110,7 +108,7 @@ class ClientBase:
     def server_stream(
         self,
         method_name: str,
-        request_serializer: Optional[Serializer] = None,
+        request_serializer: Optional[RequestSerializer] = None,
         response_deserializer: Optional[Deserializer] = None,
     ) -> Any:
         """``call(request)`` → a stream of responses."""
@@ -119,7 +117,7 @@ class ClientBase:
     def bidi_stream(
         self,
         method_name: str,
-        request_serializer: Optional[Serializer] = None,
+        request_serializer: Optional[RequestSerializer] = None,
         response_deserializer: Optional[Deserializer] = None,
     ) -> Any:
         """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; read the responses."""

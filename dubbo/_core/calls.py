@@ -9,11 +9,19 @@ reads it to inherit what is left of the handler's deadline.
 from __future__ import annotations
 
 import contextvars
-from typing import Optional
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import grpc
 
-__all__ = ["UNARY", "CLIENT_STREAM", "SERVER_STREAM", "BIDI_STREAM", "current_call", "remaining_deadline", "NO_DEADLINE"]
+__all__ = [
+    "UNARY", "CLIENT_STREAM", "SERVER_STREAM", "BIDI_STREAM", "current_call", "remaining_deadline", "NO_DEADLINE",
+    "Metadata", "Serializer", "RequestSerializer", "Deserializer",
+]
+
+Metadata = Sequence[Tuple[str, Any]]  # gRPC metadata: (key, value) pairs, values str or bytes (``-bin`` keys)
+Serializer = Callable[[Any], bytes]  # one message to bytes
+RequestSerializer = Callable[..., bytes]  # a unary request: all the call's arguments to bytes
+Deserializer = Callable[[bytes], Any]
 
 UNARY = "unary"
 CLIENT_STREAM = "client_stream"

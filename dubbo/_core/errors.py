@@ -6,11 +6,12 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import grpc
 
+from .calls import Metadata
+from .triple import EXCEPTION_CODE
+
 __all__ = ["RpcError"]
 
-Metadata = Sequence[Tuple[str, Any]]
 
-_TRI_EXCEPTION_CODE = "tri-exception-code"
 _STATUS_DETAILS = "grpc-status-details-bin"
 # grpcio's status for a streamed request its serializer refused; the cause is in its log.
 _GRPC_SERIALIZING = "Exception serializing request!"
@@ -128,7 +129,7 @@ def _status_details(trailing: Metadata) -> List[Any]:
 
 def _exception_code(metadata: Metadata) -> Optional[int]:
     for key, value in metadata:
-        if key == _TRI_EXCEPTION_CODE:
+        if key == EXCEPTION_CODE:
             try:
                 return int(value) or None
             except ValueError:

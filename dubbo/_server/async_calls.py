@@ -23,7 +23,7 @@ from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, curr
 from .failures import decoded_requests, end_with_error, response_encoder, undecodable, unframed
 from .handlers import RpcMethodHandler
 
-__all__ = ["LoopThread", "async_method_handler", "is_async", "shared_loop_thread", "responder", "first_then_eof", "unwritable"]
+__all__ = ["LoopThread", "async_method_handler", "is_async", "responder", "first_then_eof", "unwritable"]
 
 _DONE = object()
 
@@ -83,19 +83,6 @@ class LoopThread:
         if loop is not None:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout)
-
-
-_shared: Optional[LoopThread] = None
-_shared_lock = threading.Lock()
-
-
-def shared_loop_thread() -> LoopThread:
-    """The process-wide loop for async handlers served by a server that brought none."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = LoopThread("dubbo-async-handlers")
-        return _shared
 
 
 async def _in_call(context: grpc.ServicerContext, awaitable: Any) -> Any:

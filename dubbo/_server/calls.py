@@ -20,7 +20,7 @@ import grpc
 from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, current_call
 from .._core.errors import RpcError
 from .._core.stream import ReadStream
-from .async_calls import LoopThread, async_method_handler, is_async, shared_loop_thread
+from .async_calls import LoopThread, async_method_handler, is_async
 from .failures import decoded_requests, end_with_error, response_encoder, undecodable, unframed
 from .handlers import RpcMethodHandler
 
@@ -159,7 +159,9 @@ def grpc_method_handler(
     """
     fn = handler.method
     if is_async(fn):
-        return async_method_handler(service, handler, loop_thread or shared_loop_thread())
+        if loop_thread is None:
+            raise ValueError(f"/{service}/{handler.method_name} is an async handler: it needs the server's loop thread")
+        return async_method_handler(service, handler, loop_thread)
     method = f"/{service}/{handler.method_name}"
     # Messages are (de)serialized here rather than by grpcio, whose statuses for a bad
     # message ("Exception deserializing request!") name neither method nor cause, and

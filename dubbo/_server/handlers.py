@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
-from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY
+from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, Deserializer, Serializer
 
 __all__ = ["RpcMethodHandler", "RpcServiceHandler"]
 
-Serializer = Callable[[Any], bytes]
-Deserializer = Callable[[bytes], Any]
 
 
 @dataclass(frozen=True)
