@@ -219,10 +219,15 @@ class BidiStreamCallable(_RequestStreamCallable):
         return ResponseStream(*self._start(requests))
 
 
-class _Call:
+class _CallControls:
     """What both results offer: writing (for calls made without requests), cancel, metadata."""
 
     __slots__ = ()
+    _call: Any  # the grpc.aio call
+    _writable: bool
+    _run: Any  # interceptor hooks, if any
+    _encode: Any  # serializes a written request
+    _cancelled: bool
 
     async def write(self, message: Any) -> None:
         """Send one request (only for calls made without a request iterable)."""
@@ -273,7 +278,7 @@ class _Call:
         return await self._call.code()
 
 
-class ResponseStream(AsyncReadStream, _Call):
+class ResponseStream(AsyncReadStream, _CallControls):
     """The server's messages: ``async for``, or ``await read(timeout)`` → message / ``None`` / ``EOF``.
 
     Also the call itself: ``cancel()``, ``await initial_metadata()``, ``await trailing_metadata()``,
@@ -298,7 +303,7 @@ class ResponseStream(AsyncReadStream, _Call):
         return super()._why_cancelled()
 
 
-class SingleResponse(_Call):
+class SingleResponse(_CallControls):
     """The one response of a client-streaming call: ``await`` it, or ``await read(timeout)`` then ``EOF``."""
 
     __slots__ = ("_call", "_writable", "_taken", "_stream", "_cancelled", "_run", "_encode", "_refused")

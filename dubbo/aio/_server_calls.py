@@ -60,7 +60,7 @@ def _decoding(read: Callable[[], Awaitable[Any]], deserialize: Callable[[bytes],
     return decoded
 
 
-class _Call:
+class _ServedCall:
     """The grpc.aio context as ``dubbo.server_context()`` uses it (grpc.ServicerContext's sync methods).
 
     Response headers set from a handler go out before the first response (or with the status).
@@ -107,9 +107,9 @@ class _Call:
         await self._send(message)
 
 
-def _serving(context: Any, stream: Optional[AsyncServerStream] = None) -> _Call:
+def _serving(context: Any, stream: Optional[AsyncServerStream] = None) -> _ServedCall:
     """Make this call the one ``dubbo.server_context()`` sees (in this call's task)."""
-    call = _Call(context)
+    call = _ServedCall(context)
     call.stream = stream
     current_call.set(call)
     return call
