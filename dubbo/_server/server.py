@@ -89,10 +89,41 @@ class Server:
         self._started = False
         self._stopped = threading.Event()
 
+    _stopping = False
+    _online = True
+
     @property
     def port(self) -> int:
         """The (first) port the server listens on; useful with ``port=0``."""
         return self.ports[0]
+
+    @property
+    def state(self) -> str:
+        """``"created"``, ``"serving"``, ``"stopping"`` (draining) or ``"stopped"``; what readiness probes read."""
+        if self._stopped.is_set():
+            return "stopped"
+        if self._stopping:
+            return "stopping"
+        return "serving" if self._started else "created"
+
+    @property
+    def is_online(self) -> bool:
+        """False after ``offline()`` until ``online()``."""
+        return self._online
+
+    def offline(self) -> None:
+        """Leave the registry but keep serving (Dubbo QoS's ``offline``, the step before a drain)."""
+        self._online = False
+        exporter = getattr(self, "_exporter", None)
+        if exporter is not None:
+            exporter.unregister()
+
+    def online(self) -> None:
+        """Register again after ``offline()`` (Dubbo QoS's ``online``)."""
+        self._online = True
+        exporter = getattr(self, "_exporter", None)
+        if exporter is not None:
+            exporter.register()
 
     def start(self) -> "Server":
         """Start serving and return this server, so ``server = Server(cfg).start()`` works."""
@@ -116,6 +147,7 @@ class Server:
 
         Health reports NOT_SERVING from here on, so watchers move away first.
         """
+        self._stopping = True
         exporter, self._exporter = getattr(self, "_exporter", None), None
         if exporter is not None:
             exporter.close()  # leave the registry before draining, so consumers move away first

@@ -91,6 +91,35 @@ class Server:
             raise RuntimeError("the server listens once started: await server.start() first")
         return self.ports[0]
 
+    _stopped = False
+    _online = True
+
+    @property
+    def state(self) -> str:
+        """``"created"``, ``"serving"``, ``"stopping"`` (draining) or ``"stopped"``; what readiness probes read."""
+        if self._stopped:
+            return "stopped"
+        if self._stopping is not None and self._stopping.is_set():
+            return "stopping"
+        return "serving" if self._grpc is not None else "created"
+
+    @property
+    def is_online(self) -> bool:
+        """False after ``offline()`` until ``online()``."""
+        return self._online
+
+    def offline(self) -> None:
+        """Leave the registry but keep serving (Dubbo QoS's ``offline``); blocks on the registry briefly."""
+        self._online = False
+        if self._exporter is not None:
+            self._exporter.unregister()
+
+    def online(self) -> None:
+        """Register again after ``offline()`` (Dubbo QoS's ``online``); blocks on the registry briefly."""
+        self._online = True
+        if self._exporter is not None:
+            self._exporter.register()
+
     async def start(self) -> "Server":
         """Listen and serve; returns this server, so ``server = await Server(cfg).start()`` works."""
         if self._stopping is not None and self._stopping.is_set():
@@ -134,6 +163,7 @@ class Server:
             await self._grpc.stop(grace)
         if self._executor is not None:
             self._executor.shutdown(wait=False)
+        self._stopped = True
 
     async def wait_for_termination(self, timeout: Optional[float] = None) -> bool:
         """Wait until the server stops (or ``timeout`` passes); True if it stopped."""
