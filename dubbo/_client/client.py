@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence
 
 from .._core.attachments import encode_attachments
-from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, Deserializer, RequestSerializer
+from .._core.calls import (
+    BIDI_STREAM,
+    CLIENT_STREAM,
+    KINDS,
+    SERVER_STREAM,
+    UNARY,
+    CallKind,
+    Deserializer,
+    RequestSerializer,
+)
 from .._core.config import DEFAULT_UNARY_TIMEOUT_MS, ReferenceConfig
 from .._core.interceptors import Interceptor
 from .._core.transport import compression_of, open_channel
@@ -34,7 +43,7 @@ class ClientBase:
     A front end names its callable classes and says how a multicallable is made.
     """
 
-    _shapes: Tuple[type, type, type, type]  # unary, client stream, server stream, bidi
+    _callables: Dict[str, type]  # call kind name -> the front end's callable class
     _intercepted_type: type
     # grpcio's sync channel fails a call whose streamed request it cannot serialize; grpc.aio
     # sends the rest and completes it, so the asyncio callables serialize streamed requests.
@@ -66,25 +75,26 @@ class ClientBase:
     def _multicallable(self, kind: str, path: str, serialize: Any, deserialize: Any) -> Any:
         raise NotImplementedError
 
-    def _make(self, shape: int, kind: str, method_name: str, serialize: Any, deserialize: Any) -> Any:
+    def _make(self, kind: CallKind, method_name: str, serialize: Any, deserialize: Any) -> Any:
         if not method_name or "/" in method_name:
             raise ValueError(f"bad method name {method_name!r}")
         path = self._path_prefix + method_name
         timeout = None
-        if shape == 0:  # unary: Java's 3000 ms unless the reference says otherwise
+        if not kind.request_streaming and not kind.response_streaming:
+            # unary: Java's 3000 ms unless the reference says otherwise
             timeout_ms = self.reference.timeout
             timeout = _seconds(DEFAULT_UNARY_TIMEOUT_MS if timeout_ms is None else timeout_ms)
         # Single-request shapes serialize in the callable (so a serializer may take several
         # arguments); request streams let grpcio serialize each message (bytes checked, so
         # a str written by mistake ends the call instead of leaving it waiting).
-        if shape in (0, 2) or not self._grpc_serializes_streams:
+        if not kind.request_streaming or not self._grpc_serializes_streams:
             grpc_serialize, own_serialize = None, serialize
         else:
             grpc_serialize, own_serialize = serialize or bytes_only, None
-        rpc = self._multicallable(_MULTICALLABLE[shape], path, grpc_serialize, deserialize)
-        call = self._shapes[shape](rpc, own_serialize, self._headers, timeout, self._compression, path)
+        rpc = self._multicallable(kind.grpc_name, path, grpc_serialize, deserialize)
+        call = self._callables[kind.name](rpc, own_serialize, self._headers, timeout, self._compression, path)
         if self._interceptors:
-            call = self._intercepted_type(call, self._interceptors, path, kind, peer=self._address or "")
+            call = self._intercepted_type(call, self._interceptors, path, kind.name, peer=self._address or "")
         return call
 
     def unary(
@@ -94,7 +104,7 @@ class ClientBase:
         response_deserializer: Optional[Deserializer] = None,
     ) -> Any:
         """``call(*args) -> response``. Unary calls default to a 3000 ms deadline, as in Java."""
-        return self._make(0, UNARY, method_name, request_serializer, response_deserializer)
+        return self._make(KINDS[UNARY], method_name, request_serializer, response_deserializer)
 
     def client_stream(
         self,
@@ -103,7 +113,7 @@ class ClientBase:
         response_deserializer: Optional[Deserializer] = None,
     ) -> Any:
         """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; ``read()`` the response."""
-        return self._make(1, CLIENT_STREAM, method_name, request_serializer, response_deserializer)
+        return self._make(KINDS[CLIENT_STREAM], method_name, request_serializer, response_deserializer)
 
     def server_stream(
         self,
@@ -112,7 +122,7 @@ class ClientBase:
         response_deserializer: Optional[Deserializer] = None,
     ) -> Any:
         """``call(request)`` → a stream of responses."""
-        return self._make(2, SERVER_STREAM, method_name, request_serializer, response_deserializer)
+        return self._make(KINDS[SERVER_STREAM], method_name, request_serializer, response_deserializer)
 
     def bidi_stream(
         self,
@@ -121,12 +131,9 @@ class ClientBase:
         response_deserializer: Optional[Deserializer] = None,
     ) -> Any:
         """``call(iterable)`` or ``call()`` then ``write``/``done_writing``; read the responses."""
-        return self._make(3, BIDI_STREAM, method_name, request_serializer, response_deserializer)
+        return self._make(KINDS[BIDI_STREAM], method_name, request_serializer, response_deserializer)
 
     bi_stream = bidi_stream
-
-
-_MULTICALLABLE = ("unary_unary", "stream_unary", "unary_stream", "stream_stream")
 
 
 class Client(ClientBase):
@@ -137,7 +144,12 @@ class Client(ClientBase):
     go to the providers the registry lists, load-balanced, with the reference's cluster mode.
     """
 
-    _shapes = (UnaryCallable, ClientStreamCallable, ServerStreamCallable, BidiStreamCallable)
+    _callables = {
+        UNARY: UnaryCallable,
+        CLIENT_STREAM: ClientStreamCallable,
+        SERVER_STREAM: ServerStreamCallable,
+        BIDI_STREAM: BidiStreamCallable,
+    }
     _intercepted_type = InterceptedCallable
 
     def __init__(

@@ -14,6 +14,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 import grpc
 
+from .calls import behavior_of
 from .tls import TlsConfig, channel_credentials, server_credentials
 
 __all__ = ["Keepalive", "open_channel", "server_options", "add_ports", "with_compression", "compression_of"]
@@ -160,17 +161,11 @@ def _bind_error(address: str) -> OSError:
     return OSError(f"cannot listen on {address}")
 
 
-_BEHAVIORS = ("unary_unary", "unary_stream", "stream_unary", "stream_stream")
-
-
 def with_compression(handler: grpc.RpcMethodHandler, compression: Optional[grpc.Compression]) -> grpc.RpcMethodHandler:
     """``handler`` with its responses compressed (a service's ``compression``); as is for none."""
     if compression is None:
         return handler
-    for field in _BEHAVIORS:
-        behavior = getattr(handler, field)
-        if behavior is not None:
-            break
+    field, behavior = behavior_of(handler)
 
     # grpc.aio looks at what kind of function a behavior is, so the wrapper keeps the kind.
     if inspect.isasyncgenfunction(behavior):

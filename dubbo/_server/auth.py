@@ -15,12 +15,11 @@ from typing import Any, Optional
 
 import grpc
 
+from .._core.calls import behavior_of
+
 __all__ = ["TOKEN", "with_token"]
 
 TOKEN = "token"
-
-_BEHAVIORS = ("unary_unary", "unary_stream", "stream_unary", "stream_stream")
-
 
 def _carries(context: Any, expected: bytes) -> bool:
     for key, value in context.invocation_metadata() or ():
@@ -36,10 +35,7 @@ def with_token(handler: grpc.RpcMethodHandler, token: Optional[str], method: str
         return handler
     expected = token.encode()
     refusal = f"{method}: missing or wrong token"
-    for field in _BEHAVIORS:
-        behavior = getattr(handler, field)
-        if behavior is not None:
-            break
+    field, behavior = behavior_of(handler)
 
     # grpc.aio looks at what kind of function a behavior is, so the wrapper keeps the kind.
     if inspect.isasyncgenfunction(behavior):

@@ -7,6 +7,7 @@ from typing import Any, Optional, Sequence
 import grpc
 
 from .._client.client import ClientBase
+from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY
 from .._core.config import ReferenceConfig
 from .._core.interceptors import Interceptor
 from .._core.transport import open_channel
@@ -25,7 +26,12 @@ class Client(ClientBase):
     providers the registry lists, load-balanced, with the reference's cluster mode.
     """
 
-    _shapes = (UnaryCallable, ClientStreamCallable, ServerStreamCallable, BidiStreamCallable)
+    _callables = {
+        UNARY: UnaryCallable,
+        CLIENT_STREAM: ClientStreamCallable,
+        SERVER_STREAM: ServerStreamCallable,
+        BIDI_STREAM: BidiStreamCallable,
+    }
     _intercepted_type = InterceptedCallable
     _grpc_serializes_streams = False
 
