@@ -17,6 +17,7 @@ from ._core.transport import Keepalive
 from ._server.calls import ServerStream
 from ._server.context import ServerContext, server_context
 from ._server.handlers import RpcMethodHandler, RpcServiceHandler
+from ._server.http.options import HttpOptions
 from ._server.server import Server
 
 __version__ = "0.1.0"
@@ -28,6 +29,7 @@ __all__ = [
     "Client",
     "Dubbo",
     "EOF",
+    "HttpOptions",
     "Interceptor",
     "Keepalive",
     "ReferenceConfig",

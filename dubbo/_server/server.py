@@ -17,6 +17,7 @@ from .async_calls import LoopThread
 from .calls import grpc_method_handler
 from .handlers import RpcServiceHandler
 from .health import HEALTH_SERVICE, add_health, add_reflection
+from .http.options import HttpOptions
 from .router import Router
 
 __all__ = ["Server"]
@@ -48,6 +49,9 @@ class Server:
     ``health`` and ``reflection`` host grpcio's standard services (on when their
     packages are installed, see dubbo/_server/health.py); ``server.health`` is the health
     servicer, to ``set()`` a service's status by hand.
+    ``http_port`` also serves the services over plain HTTP (JSON and protobuf bodies,
+    Server-Sent Events, dubbo-js's Triple transport; see dubbo/_server/http/), on that port
+    (0 picks one: ``server.http_port``), with ``http_options`` for CORS and limits.
     """
 
     def __init__(
@@ -61,6 +65,8 @@ class Server:
         interceptors: Sequence[Interceptor] = (),
         health: Optional[bool] = None,
         reflection: Optional[bool] = None,
+        http_port: Optional[int] = None,
+        http_options: Optional[HttpOptions] = None,
     ) -> None:
         configs = checked_configs(service_config)
         self.service_configs = configs
@@ -81,11 +87,17 @@ class Server:
         self.health = add_health(self._grpc, names, health)
         add_reflection(self._grpc, names + ((HEALTH_SERVICE,) if self.health else ()), reflection)
         self._grpc.add_generic_rpc_handlers((self._router,))
+        self._http: Any = None
         try:
             self.ports: List[int] = add_ports(self._grpc, configs)
+            if http_port is not None:
+                from .http.endpoint import http_endpoint  # hypercorn only when asked for
+
+                self._http = http_endpoint(configs, http_port, http_options, strict_routing, interceptors, self._executor)
         except BaseException:
             self._executor.shutdown(wait=False)
             raise
+        self.http_port: Optional[int] = None if self._http is None else self._http.port
         self._started = False
         self._stopped = threading.Event()
 
@@ -132,6 +144,8 @@ class Server:
         if not self._started:
             self._grpc.start()
             self._started = True
+            if self._http is not None:
+                self._loop_thread.submit(self._http.start()).result()
             if getattr(self.dubbo, "registry_config", None) is not None:
                 from .._registry.exporter import Exporter  # kazoo is needed only when a registry is used
 
@@ -153,7 +167,10 @@ class Server:
             exporter.close()  # leave the registry before draining, so consumers move away first
         if self.health is not None:
             self.health.enter_graceful_shutdown()
+        http_stopped = self._loop_thread.submit(self._http.stop(grace)) if self._http is not None else None
         self._grpc.stop(grace).wait()
+        if http_stopped is not None:
+            http_stopped.result()
         self._executor.shutdown(wait=False)
         self._loop_thread.stop()
         self._stopped.set()

@@ -21,6 +21,7 @@ from .._core.tls import TlsConfig
 from .._core.transport import Keepalive
 from .._server.context import ServerContext, server_context
 from .._server.handlers import RpcMethodHandler, RpcServiceHandler
+from .._server.http.options import HttpOptions
 from ._bootstrap import Dubbo
 from ._callables import ResponseStream, SingleResponse
 from ._client import Client
@@ -33,6 +34,7 @@ __all__ = [
     "Client",
     "Dubbo",
     "EOF",
+    "HttpOptions",
     "Interceptor",
     "Keepalive",
     "ReferenceConfig",

@@ -15,6 +15,7 @@ from .._core.interceptors import Interceptor
 from .._core.transport import add_ports, server_options
 from .._server.async_calls import is_async
 from .._server.health import HEALTH_SERVICE, add_reflection, optional_module
+from .._server.http.options import HttpOptions
 from .._server.router import Router
 from .._server.server import checked_configs
 from ._server_calls import aio_method_handler, unimplemented
@@ -44,7 +45,9 @@ class Server:
     runs; for services of sync handlers only, ``dubbo.Server`` is faster. Routing on
     version and group is the sync server's, ``strict_routing`` included.
     ``max_concurrent_rpcs`` answers calls beyond it with RESOURCE_EXHAUSTED; ``health``
-    and ``reflection`` host grpcio's standard services as on the sync server.
+    and ``reflection`` host grpcio's standard services as on the sync server;
+    ``http_port`` and ``http_options`` add the plain-HTTP endpoint as there, served from
+    this server's event loop.
     """
 
     def __init__(
@@ -58,6 +61,8 @@ class Server:
         interceptors: Sequence[Interceptor] = (),
         health: Optional[bool] = None,
         reflection: Optional[bool] = None,
+        http_port: Optional[int] = None,
+        http_options: Optional[HttpOptions] = None,
     ) -> None:
         configs = checked_configs(service_config)
         self.service_configs = configs
@@ -76,6 +81,11 @@ class Server:
             interceptors=interceptors,
         )
         self._max_concurrent_rpcs = max_concurrent_rpcs
+        self._strict_routing = strict_routing
+        self._interceptors = interceptors
+        self._http_wanted = (http_port, http_options)
+        self._http: Any = None
+        self.http_port: Optional[int] = None  # the plain-HTTP port, once started
         self._health_wanted = health
         self._reflection_wanted = reflection
         self.health: Any = None  # grpcio's asyncio health servicer, once started (``await server.health.set(...)``)
@@ -135,11 +145,21 @@ class Server:
             server.add_generic_rpc_handlers((self._router,))
             try:
                 self.ports = add_ports(server, self.service_configs)
+                http_port, http_options = self._http_wanted
+                if http_port is not None:
+                    from .._server.http.endpoint import http_endpoint  # hypercorn only when asked for
+
+                    self._http = http_endpoint(
+                        self.service_configs, http_port, http_options, self._strict_routing, self._interceptors, self._executor
+                    )
+                    self.http_port = self._http.port
             except BaseException:
                 await server.stop(None)
                 raise
             await server.start()
             self._grpc = server
+            if self._http is not None:
+                await self._http.start()
             self._stopping = asyncio.Event()
             if getattr(self.dubbo, "registry_config", None) is not None:
                 from .._registry.exporter import Exporter  # kazoo is needed only when a registry is used
@@ -159,8 +179,11 @@ class Server:
             exporter.close()
         if self.health is not None:
             await self.health.enter_graceful_shutdown()
+        http, self._http = self._http, None
         if self._grpc is not None:
-            await self._grpc.stop(grace)
+            await asyncio.gather(self._grpc.stop(grace), *([http.stop(grace)] if http is not None else []))
+        elif http is not None:
+            await http.stop(grace)
         if self._executor is not None:
             self._executor.shutdown(wait=False)
         self._stopped = True
