@@ -3,7 +3,10 @@
 Messages are raw bytes (no serializer) so every implementation moves the same bytes:
 the service ``bench.Echo`` has ``Unary`` (echo), ``ServerStream`` (request = n, size;
 the server sends n messages of size bytes), ``ClientStream`` (counts the requests) and
-``Bidi`` (echoes each request). This file imports neither grpcio nor any ``dubbo``, so it
+``Bidi`` (echoes each request). The same four again as ``PbUnary`` ... ``PbBidi`` take the
+protobuf ``Msg`` of bench/pb.py, and ``WServerStream`` / ``WBidi`` are served by handlers
+that call ``stream.write()`` and ``done_writing()`` (the documented streaming example's
+shape) where the API has one. This file imports neither grpcio nor any ``dubbo``, so it
 runs in the apache-dubbo virtual environment too.
 """
 
@@ -20,19 +23,48 @@ from typing import Any, Dict, List
 SERVICE = "bench.Echo"
 UNARY, SERVER_STREAM, CLIENT_STREAM, BIDI = "Unary", "ServerStream", "ClientStream", "Bidi"
 
-# name -> (kind, message size, unit). Rates are per second of the timed pass.
+# name -> (kind, message size, unit, variant). Rates are per second of the timed pass.
+# Variants: "bytes" (raw bytes, generator handlers), "pb" (protobuf Msg), "write"
+# (raw bytes, write-style handlers).
 WORKLOADS: Dict[str, tuple] = {
-    "unary": ("unary", 100, "calls/s"),
-    "unary_c8": ("unary_c8", 100, "calls/s"),
-    "server_stream": ("server_stream", 100, "msgs/s"),
-    "client_stream": ("client_stream", 100, "msgs/s"),
-    "bidi_pingpong": ("bidi_pingpong", 100, "round trips/s"),
-    "bidi_bulk": ("bidi_bulk", 100, "msgs/s"),
-    "unary_1mib": ("unary", 1 << 20, "MiB/s"),
-    "server_stream_4k": ("server_stream", 4096, "msgs/s"),
-    "client_stream_4k": ("client_stream", 4096, "msgs/s"),
-    "bidi_bulk_4k": ("bidi_bulk", 4096, "msgs/s"),
+    "unary": ("unary", 100, "calls/s", "bytes"),
+    "unary_c8": ("unary_c8", 100, "calls/s", "bytes"),
+    "server_stream": ("server_stream", 100, "msgs/s", "bytes"),
+    "client_stream": ("client_stream", 100, "msgs/s", "bytes"),
+    "bidi_pingpong": ("bidi_pingpong", 100, "round trips/s", "bytes"),
+    "bidi_bulk": ("bidi_bulk", 100, "msgs/s", "bytes"),
+    "unary_1mib": ("unary", 1 << 20, "MiB/s", "bytes"),
+    "server_stream_4k": ("server_stream", 4096, "msgs/s", "bytes"),
+    "client_stream_4k": ("client_stream", 4096, "msgs/s", "bytes"),
+    "bidi_bulk_4k": ("bidi_bulk", 4096, "msgs/s", "bytes"),
+    "pb_unary": ("unary", 100, "calls/s", "pb"),
+    "pb_unary_c8": ("unary_c8", 100, "calls/s", "pb"),
+    "pb_server_stream": ("server_stream", 100, "msgs/s", "pb"),
+    "pb_client_stream": ("client_stream", 100, "msgs/s", "pb"),
+    "pb_bidi_pingpong": ("bidi_pingpong", 100, "round trips/s", "pb"),
+    "pb_bidi_bulk": ("bidi_bulk", 100, "msgs/s", "pb"),
+    "pb_unary_1mib": ("unary", 1 << 20, "MiB/s", "pb"),
+    "write_server_stream": ("server_stream", 100, "msgs/s", "write"),
+    "write_bidi_pingpong": ("bidi_pingpong", 100, "round trips/s", "write"),
+    "write_bidi_bulk": ("bidi_bulk", 100, "msgs/s", "write"),
+    "cpu_unary_c8": ("unary_c8", 100, "calls/s", "cpu"),
 }
+
+PREFIX = {"bytes": "", "pb": "Pb", "write": "W", "cpu": "Cpu"}
+BURN_LOOPS = 4000  # about 200 µs of pure Python on the benchmark machine
+
+
+def burn(request: Any) -> Any:
+    """The CPU-bound unary handler's work: about 200 µs of Python, then the echo."""
+    x = 0
+    for i in range(BURN_LOOPS):
+        x += i * i
+    return request
+
+
+def method(base: str, variant: str) -> str:
+    """The method of ``bench.Echo`` that serves ``base`` (Unary, Bidi, ...) in ``variant``."""
+    return PREFIX[variant] + base
 
 CONCURRENCY = 8
 
@@ -57,6 +89,63 @@ def parse_count(reply: bytes) -> int:
     return struct.unpack("<Q", reply)[0]
 
 
+class Messages:
+    """How a workload's messages are made and read: raw bytes."""
+
+    serialize = deserialize = None
+
+    def message(self, size: int) -> Any:
+        return payload(size)
+
+    def stream_request(self, n: int, size: int) -> Any:
+        return stream_request(n, size)
+
+    def parse_stream_request(self, request: Any) -> tuple:
+        return parse_stream_request(request)
+
+    def count_reply(self, n: int) -> Any:
+        return count_reply(n)
+
+    def parse_count(self, reply: Any) -> int:
+        return parse_count(reply)
+
+    def size_of(self, reply: Any) -> int:
+        return len(reply)
+
+
+class PbMessages(Messages):
+    """The protobuf ``Msg``: the payload in ``payload``, counts in ``seq``."""
+
+    def __init__(self) -> None:
+        import pb
+
+        self.Msg = pb.Msg
+        self.serialize = pb.serialize
+        self.deserialize = pb.deserialize
+
+    def message(self, size: int) -> Any:
+        return self.Msg(payload=payload(size), seq=1)
+
+    def stream_request(self, n: int, size: int) -> Any:
+        return self.Msg(payload=stream_request(n, size))
+
+    def parse_stream_request(self, request: Any) -> tuple:
+        return parse_stream_request(request.payload)
+
+    def count_reply(self, n: int) -> Any:
+        return self.Msg(seq=n)
+
+    def parse_count(self, reply: Any) -> int:
+        return reply.seq
+
+    def size_of(self, reply: Any) -> int:
+        return len(reply.payload)
+
+
+def messages(variant: str) -> Messages:
+    return PbMessages() if variant == "pb" else Messages()
+
+
 def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
@@ -78,7 +167,8 @@ def _rate(kind_unit: str, n: int, size: int, seconds: float) -> float:
 
 
 def _sync_pass(adapter: Any, kind: str, n: int, size: int, latencies: List[int] = None) -> None:
-    msg = payload(size)
+    m = adapter.messages
+    msg = m.message(size)
     if kind == "unary":
         call = adapter.unary
         if latencies is None:
@@ -112,12 +202,12 @@ def _sync_pass(adapter: Any, kind: str, n: int, size: int, latencies: List[int] 
             raise errors[0]
     elif kind == "server_stream":
         got = 0
-        for _ in adapter.server_stream(stream_request(n, size)):
+        for _ in adapter.server_stream(m.stream_request(n, size)):
             got += 1
         if got != n:
             raise Checked(f"server_stream: got {got} of {n}")
     elif kind == "client_stream":
-        got = parse_count(adapter.client_stream(msg for _ in range(n)))
+        got = m.parse_count(adapter.client_stream(msg for _ in range(n)))
         if got != n:
             raise Checked(f"client_stream: server counted {got} of {n}")
     elif kind == "bidi_bulk":
@@ -130,7 +220,7 @@ def _sync_pass(adapter: Any, kind: str, n: int, size: int, latencies: List[int] 
         write, read, close = adapter.pingpong()
         for _ in range(n):
             write(msg)
-            if len(read()) != size:
+            if m.size_of(read()) != size:
                 raise Checked("bidi_pingpong: wrong echo")
         close()
     else:
@@ -139,7 +229,7 @@ def _sync_pass(adapter: Any, kind: str, n: int, size: int, latencies: List[int] 
 
 def run_sync(adapter: Any, workload: str, n: int) -> Dict[str, Any]:
     """Warm up (2% of n, at least a few), then time one pass of n."""
-    kind, size, unit = WORKLOADS[workload]
+    kind, size, unit, _ = WORKLOADS[workload]
     warm = max(CONCURRENCY * 2, n // 50)
     _sync_pass(adapter, kind, warm, size)
     latencies: List[int] = [] if kind == "unary" and size < 4096 else None
@@ -167,7 +257,8 @@ def _result(workload: str, n: int, size: int, unit: str, seconds: float, latenci
 async def _async_pass(adapter: Any, kind: str, n: int, size: int, latencies: List[int] = None) -> None:
     import asyncio
 
-    msg = payload(size)
+    m = adapter.messages
+    msg = m.message(size)
     if kind == "unary":
         call = adapter.unary
         if latencies is None:
@@ -191,12 +282,12 @@ async def _async_pass(adapter: Any, kind: str, n: int, size: int, latencies: Lis
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     elif kind == "server_stream":
         got = 0
-        async for _ in adapter.server_stream(stream_request(n, size)):
+        async for _ in adapter.server_stream(m.stream_request(n, size)):
             got += 1
         if got != n:
             raise Checked(f"server_stream: got {got} of {n}")
     elif kind == "client_stream":
-        got = parse_count(await adapter.client_stream(msg for _ in range(n)))
+        got = m.parse_count(await adapter.client_stream(msg for _ in range(n)))
         if got != n:
             raise Checked(f"client_stream: server counted {got} of {n}")
     elif kind == "bidi_bulk":
@@ -209,7 +300,7 @@ async def _async_pass(adapter: Any, kind: str, n: int, size: int, latencies: Lis
         write, read, close = await adapter.pingpong()
         for _ in range(n):
             await write(msg)
-            if len(await read()) != size:
+            if m.size_of(await read()) != size:
                 raise Checked("bidi_pingpong: wrong echo")
         await close()
     else:
@@ -217,7 +308,7 @@ async def _async_pass(adapter: Any, kind: str, n: int, size: int, latencies: Lis
 
 
 async def run_async(adapter: Any, workload: str, n: int) -> Dict[str, Any]:
-    kind, size, unit = WORKLOADS[workload]
+    kind, size, unit, _ = WORKLOADS[workload]
     warm = max(CONCURRENCY * 2, n // 50)
     await _async_pass(adapter, kind, warm, size)
     latencies: List[int] = [] if kind == "unary" and size < 4096 else None

@@ -1,4 +1,5 @@
-"""This library's asyncio API, ``dubbo.aio``: async handlers on grpc.aio, coroutine client."""
+"""This library's asyncio API, ``dubbo.aio``: async handlers on grpc.aio, coroutine client; the
+write variant's streams ``await stream.write()`` and ``done_writing()``."""
 
 from __future__ import annotations
 
@@ -13,39 +14,68 @@ import common
 ASYNC = True
 
 
-async def unary(request):
-    return request
+def handlers(m: common.Messages) -> tuple:
+    """Async generator handlers on messages made and read by ``m``."""
+
+    async def unary(request):
+        return request
+
+    async def server_stream(stream):
+        n, size = m.parse_stream_request(await stream.read())
+        message = m.message(size)
+        for _ in range(n):
+            yield message
+
+    async def client_stream(requests):
+        count = 0
+        async for _ in requests:
+            count += 1
+        return m.count_reply(count)
+
+    async def bidi(stream):
+        async for message in stream:
+            yield message
+
+    return unary, server_stream, client_stream, bidi
 
 
-async def server_stream(stream):
+async def write_server_stream(stream):
     n, size = common.parse_stream_request(await stream.read())
     message = common.payload(size)
     for _ in range(n):
-        yield message
+        await stream.write(message)
+    await stream.done_writing()
 
 
-async def client_stream(requests):
-    count = 0
-    async for _ in requests:
-        count += 1
-    return common.count_reply(count)
-
-
-async def bidi(stream):
+async def write_bidi(stream):
     async for message in stream:
-        yield message
+        await stream.write(message)
+    await stream.done_writing()
+
+
+async def burn(request):
+    return common.burn(request)
+
+
+def _methods(variant: str, m: common.Messages, unary, server_stream, client_stream, bidi) -> list:
+    codec = {"request_deserializer": m.deserialize, "response_serializer": m.serialize}
+    name = lambda base: common.method(base, variant)  # noqa: E731
+    return [
+        RpcMethodHandler.unary(unary, method_name=name(common.UNARY), **codec),
+        RpcMethodHandler.server_stream(server_stream, method_name=name(common.SERVER_STREAM), **codec),
+        RpcMethodHandler.client_stream(client_stream, method_name=name(common.CLIENT_STREAM), **codec),
+        RpcMethodHandler.bi_stream(bidi, method_name=name(common.BIDI), **codec),
+    ]
 
 
 async def _serve() -> None:
-    service = RpcServiceHandler(
-        common.SERVICE,
-        [
-            RpcMethodHandler.unary(unary, method_name=common.UNARY),
-            RpcMethodHandler.server_stream(server_stream, method_name=common.SERVER_STREAM),
-            RpcMethodHandler.client_stream(client_stream, method_name=common.CLIENT_STREAM),
-            RpcMethodHandler.bi_stream(bidi, method_name=common.BIDI),
-        ],
-    )
+    plain, pb = common.Messages(), common.PbMessages()
+    unary, server_stream, client_stream, bidi = handlers(plain)
+    methods = _methods("bytes", plain, unary, server_stream, client_stream, bidi)
+    methods += _methods("write", plain, unary, write_server_stream, client_stream, write_bidi)
+    methods += _methods("pb", pb, *handlers(pb))
+    methods.append(RpcMethodHandler.unary(burn, method_name=common.method(common.UNARY, "cpu")))
+    service = RpcServiceHandler(common.SERVICE, methods)
     server = aio.Server(ServiceConfig(service, host="127.0.0.1", port=0))
     await server.start()
     common.announce_port(server.port)
@@ -58,12 +88,15 @@ def serve() -> None:
 
 
 class Client:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, variant: str = "bytes") -> None:
         client = aio.Client(ReferenceConfig.from_url(f"tri://127.0.0.1:{port}/{common.SERVICE}"))
-        self.unary = client.unary(common.UNARY)
-        self._server_stream = client.server_stream(common.SERVER_STREAM)
-        self._client_stream = client.client_stream(common.CLIENT_STREAM)
-        self._bidi = client.bi_stream(common.BIDI)
+        m = self.messages = common.messages(variant)
+        codec = (m.serialize, m.deserialize)
+        name = lambda base: common.method(base, variant)  # noqa: E731
+        self.unary = client.unary(name(common.UNARY), *codec)
+        self._server_stream = client.server_stream(name(common.SERVER_STREAM), *codec)
+        self._client_stream = client.client_stream(name(common.CLIENT_STREAM), *codec)
+        self._bidi = client.bi_stream(name(common.BIDI), *codec)
 
     async def ready(self) -> None:
         """The channel connects on the first call, which the warm-up makes."""
@@ -88,5 +121,5 @@ class Client:
         return stream.write, stream.read, close
 
 
-def client(port: int) -> Client:
-    return Client(port)
+def client(port: int, variant: str = "bytes") -> Client:
+    return Client(port, variant)

@@ -2,7 +2,8 @@
 
 Both import as ``dubbo`` and take the same handler shapes and calls, so this module runs
 under either: the orchestrator picks the library by the virtual environment it starts.
-Handlers are generator functions, which this library runs on grpcio's own thread.
+Handlers are generator functions, which this library runs on grpcio's own thread, except
+for the ``write`` variant's, which call ``stream.write()`` and ``done_writing()``.
 """
 
 from __future__ import annotations
@@ -18,27 +19,54 @@ import common
 ASYNC = False
 
 
-def unary(request):
-    return request
+def handlers(m: common.Messages) -> tuple:
+    """Generator handlers on messages made and read by ``m``."""
+
+    def unary(request):
+        return request
+
+    def server_stream(stream):
+        n, size = m.parse_stream_request(stream.read())
+        message = m.message(size)
+        for _ in range(n):
+            yield message
+
+    def client_stream(requests):
+        count = 0
+        for _ in requests:
+            count += 1
+        return m.count_reply(count)
+
+    def bidi(stream):
+        for message in stream:
+            yield message
+
+    return unary, server_stream, client_stream, bidi
 
 
-def server_stream(stream):
+def write_server_stream(stream):
     n, size = common.parse_stream_request(stream.read())
     message = common.payload(size)
     for _ in range(n):
-        yield message
+        stream.write(message)
+    stream.done_writing()
 
 
-def client_stream(requests):
-    count = 0
-    for _ in requests:
-        count += 1
-    return common.count_reply(count)
-
-
-def bidi(stream):
+def write_bidi(stream):
     for message in stream:
-        yield message
+        stream.write(message)
+    stream.done_writing()
+
+
+def _methods(variant: str, m: common.Messages, unary, server_stream, client_stream, bidi) -> list:
+    codec = {"request_deserializer": m.deserialize, "response_serializer": m.serialize}
+    name = lambda base: common.method(base, variant)  # noqa: E731
+    return [
+        RpcMethodHandler.unary(unary, method_name=name(common.UNARY), **codec),
+        RpcMethodHandler.server_stream(server_stream, method_name=name(common.SERVER_STREAM), **codec),
+        RpcMethodHandler.client_stream(client_stream, method_name=name(common.CLIENT_STREAM), **codec),
+        RpcMethodHandler.bi_stream(bidi, method_name=name(common.BIDI), **codec),
+    ]
 
 
 def _free_port() -> int:
@@ -48,18 +76,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve() -> None:
-    service = RpcServiceHandler(
-        common.SERVICE,
-        [
-            RpcMethodHandler.unary(unary, method_name=common.UNARY),
-            RpcMethodHandler.server_stream(server_stream, method_name=common.SERVER_STREAM),
-            RpcMethodHandler.client_stream(client_stream, method_name=common.CLIENT_STREAM),
-            RpcMethodHandler.bi_stream(bidi, method_name=common.BIDI),
-        ],
-    )
+def _server_options(processes: int) -> dict:
+    return {} if processes == 1 else {"processes": processes}
+
+
+def serve(processes: int = 1) -> None:
+    plain = common.Messages()
+    unary, server_stream, client_stream, bidi = handlers(plain)
+    methods = _methods("bytes", plain, unary, server_stream, client_stream, bidi)
+    methods += _methods("write", plain, unary, write_server_stream, client_stream, write_bidi)
+    methods.append(RpcMethodHandler.unary(common.burn, method_name=common.method(common.UNARY, "cpu")))
+    try:
+        pb = common.PbMessages()
+    except ImportError:  # an environment without protobuf serves the other variants
+        pass
+    else:
+        methods += _methods("pb", pb, *handlers(pb))
+    service = RpcServiceHandler(common.SERVICE, methods)
     port = _free_port()
-    server = dubbo.Server(ServiceConfig(service, host="127.0.0.1", port=port))
+    server = dubbo.Server(ServiceConfig(service, host="127.0.0.1", port=port), **_server_options(processes))
     server.start()
     common.announce_port(port)
     common.wait_for_stdin_eof()
@@ -67,12 +102,15 @@ def serve() -> None:
 
 
 class Client:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, variant: str = "bytes") -> None:
         client = dubbo.Client(ReferenceConfig.from_url(f"tri://127.0.0.1:{port}/{common.SERVICE}"))
-        self.unary = client.unary(common.UNARY)
-        self._server_stream = client.server_stream(common.SERVER_STREAM)
-        self._client_stream = client.client_stream(common.CLIENT_STREAM)
-        self._bidi = client.bi_stream(common.BIDI)
+        m = self.messages = common.messages(variant)
+        codec = (m.serialize, m.deserialize)
+        name = lambda base: common.method(base, variant)  # noqa: E731
+        self.unary = client.unary(name(common.UNARY), *codec)
+        self._server_stream = client.server_stream(name(common.SERVER_STREAM), *codec)
+        self._client_stream = client.client_stream(name(common.CLIENT_STREAM), *codec)
+        self._bidi = client.bi_stream(name(common.BIDI), *codec)
 
     def server_stream(self, request):
         return self._server_stream(request)
@@ -94,5 +132,5 @@ class Client:
         return stream.write, stream.read, close
 
 
-def client(port: int) -> Client:
-    return Client(port)
+def client(port: int, variant: str = "bytes") -> Client:
+    return Client(port, variant)

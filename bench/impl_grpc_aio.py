@@ -1,4 +1,5 @@
-"""Raw grpc.aio on both sides (async def handlers, coroutine client)."""
+"""Raw grpc.aio on both sides (async def handlers, coroutine client); the write variant's
+streams answer with ``context.write()``."""
 
 from __future__ import annotations
 
@@ -11,39 +12,58 @@ import common
 ASYNC = True
 
 
-async def _unary(request, context):
-    return request
+def _handlers(m: common.Messages, write: bool) -> dict:
+    """The four handlers on messages made and read by ``m``; ``write``: streams by ``context.write()``."""
+
+    async def unary(request, context):
+        return request
+
+    async def server_stream(request, context):
+        n, size = m.parse_stream_request(request)
+        message = m.message(size)
+        for _ in range(n):
+            yield message
+
+    async def client_stream(requests, context):
+        count = 0
+        async for _ in requests:
+            count += 1
+        return m.count_reply(count)
+
+    async def bidi(requests, context):
+        async for message in requests:
+            yield message
+
+    async def write_server_stream(request, context):
+        n, size = m.parse_stream_request(request)
+        message = m.message(size)
+        for _ in range(n):
+            await context.write(message)
+
+    async def write_bidi(requests, context):
+        while (message := await context.read()) is not grpc.aio.EOF:
+            await context.write(message)
+
+    codec = {"request_deserializer": m.deserialize, "response_serializer": m.serialize}
+    return {
+        common.UNARY: grpc.unary_unary_rpc_method_handler(unary, **codec),
+        common.SERVER_STREAM: grpc.unary_stream_rpc_method_handler(write_server_stream if write else server_stream, **codec),
+        common.CLIENT_STREAM: grpc.stream_unary_rpc_method_handler(client_stream, **codec),
+        common.BIDI: grpc.stream_stream_rpc_method_handler(write_bidi if write else bidi, **codec),
+    }
 
 
-async def _server_stream(request, context):
-    n, size = common.parse_stream_request(request)
-    message = common.payload(size)
-    for _ in range(n):
-        yield message
-
-
-async def _client_stream(requests, context):
-    count = 0
-    async for _ in requests:
-        count += 1
-    return common.count_reply(count)
-
-
-async def _bidi(requests, context):
-    async for message in requests:
-        yield message
+async def _burn(request, context):
+    return common.burn(request)
 
 
 async def _serve() -> None:
-    handler = grpc.method_handlers_generic_handler(
-        common.SERVICE,
-        {
-            common.UNARY: grpc.unary_unary_rpc_method_handler(_unary),
-            common.SERVER_STREAM: grpc.unary_stream_rpc_method_handler(_server_stream),
-            common.CLIENT_STREAM: grpc.stream_unary_rpc_method_handler(_client_stream),
-            common.BIDI: grpc.stream_stream_rpc_method_handler(_bidi),
-        },
-    )
+    handlers = {}
+    for variant, m in (("bytes", common.Messages()), ("write", common.Messages()), ("pb", common.PbMessages())):
+        for base, handler in _handlers(m, variant == "write").items():
+            handlers[common.method(base, variant)] = handler
+    handlers[common.method(common.UNARY, "cpu")] = grpc.unary_unary_rpc_method_handler(_burn)
+    handler = grpc.method_handlers_generic_handler(common.SERVICE, handlers)
     server = grpc.aio.server()
     server.add_generic_rpc_handlers((handler,))
     port = server.add_insecure_port("127.0.0.1:0")
@@ -57,19 +77,21 @@ def serve() -> None:
     asyncio.run(_serve())
 
 
-def _path(method: str) -> str:
-    return f"/{common.SERVICE}/{method}"
+def _path(base: str, variant: str) -> str:
+    return f"/{common.SERVICE}/{common.method(base, variant)}"
 
 
 class Client:
     """grpc.aio multicallables; made inside the running loop."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, variant: str = "bytes") -> None:
         self._channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-        self.unary = self._channel.unary_unary(_path(common.UNARY))
-        self.server_stream = self._channel.unary_stream(_path(common.SERVER_STREAM))
-        self.client_stream = self._channel.stream_unary(_path(common.CLIENT_STREAM))
-        self.bidi = self._channel.stream_stream(_path(common.BIDI))
+        m = self.messages = common.messages(variant)
+        codec = {"request_serializer": m.serialize, "response_deserializer": m.deserialize}
+        self.unary = self._channel.unary_unary(_path(common.UNARY, variant), **codec)
+        self.server_stream = self._channel.unary_stream(_path(common.SERVER_STREAM, variant), **codec)
+        self.client_stream = self._channel.stream_unary(_path(common.CLIENT_STREAM, variant), **codec)
+        self.bidi = self._channel.stream_stream(_path(common.BIDI, variant), **codec)
 
     async def ready(self) -> None:
         await asyncio.wait_for(self._channel.channel_ready(), 10)
@@ -85,5 +107,5 @@ class Client:
         return call.write, call.read, close
 
 
-def client(port: int) -> Client:
-    return Client(port)
+def client(port: int, variant: str = "bytes") -> Client:
+    return Client(port, variant)

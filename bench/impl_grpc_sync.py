@@ -13,39 +13,50 @@ import common
 ASYNC = False
 
 
-def _unary(request, context):
-    return request
+def _handlers(m: common.Messages) -> dict:
+    """The four generator handlers on messages made and read by ``m``, by base method name."""
+
+    def unary(request, context):
+        return request
+
+    def server_stream(request, context):
+        n, size = m.parse_stream_request(request)
+        message = m.message(size)
+        for _ in range(n):
+            yield message
+
+    def client_stream(requests, context):
+        count = 0
+        for _ in requests:
+            count += 1
+        return m.count_reply(count)
+
+    def bidi(requests, context):
+        for message in requests:
+            yield message
+
+    codec = {"request_deserializer": m.deserialize, "response_serializer": m.serialize}
+    return {
+        common.UNARY: grpc.unary_unary_rpc_method_handler(unary, **codec),
+        common.SERVER_STREAM: grpc.unary_stream_rpc_method_handler(server_stream, **codec),
+        common.CLIENT_STREAM: grpc.stream_unary_rpc_method_handler(client_stream, **codec),
+        common.BIDI: grpc.stream_stream_rpc_method_handler(bidi, **codec),
+    }
 
 
-def _server_stream(request, context):
-    n, size = common.parse_stream_request(request)
-    message = common.payload(size)
-    for _ in range(n):
-        yield message
-
-
-def _client_stream(requests, context):
-    count = 0
-    for _ in requests:
-        count += 1
-    return common.count_reply(count)
-
-
-def _bidi(requests, context):
-    for message in requests:
-        yield message
+def method_handlers() -> dict:
+    """Every method of ``bench.Echo``; the write variant is served by the same generator
+    handlers, since grpcio's sync servicer has no ``write()``."""
+    handlers = {}
+    for variant, m in (("bytes", common.Messages()), ("write", common.Messages()), ("pb", common.PbMessages())):
+        for base, handler in _handlers(m).items():
+            handlers[common.method(base, variant)] = handler
+    handlers[common.method(common.UNARY, "cpu")] = grpc.unary_unary_rpc_method_handler(lambda r, c: common.burn(r))
+    return handlers
 
 
 def serve() -> None:
-    handler = grpc.method_handlers_generic_handler(
-        common.SERVICE,
-        {
-            common.UNARY: grpc.unary_unary_rpc_method_handler(_unary),
-            common.SERVER_STREAM: grpc.unary_stream_rpc_method_handler(_server_stream),
-            common.CLIENT_STREAM: grpc.stream_unary_rpc_method_handler(_client_stream),
-            common.BIDI: grpc.stream_stream_rpc_method_handler(_bidi),
-        },
-    )
+    handler = grpc.method_handlers_generic_handler(common.SERVICE, method_handlers())
     server = grpc.server(ThreadPoolExecutor(64), handlers=(handler,))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
@@ -54,21 +65,23 @@ def serve() -> None:
     common.report_and_exit()
 
 
-def _path(method: str) -> str:
-    return f"/{common.SERVICE}/{method}"
+def _path(base: str, variant: str) -> str:
+    return f"/{common.SERVICE}/{common.method(base, variant)}"
 
 
 class Client:
     """grpcio's multicallables; ``single_threaded`` turns on SingleThreadedUnaryStream."""
 
-    def __init__(self, port: int, single_threaded: bool = False) -> None:
+    def __init__(self, port: int, variant: str = "bytes", single_threaded: bool = False) -> None:
         options = [(grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1)] if single_threaded else []
         channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=options)
         grpc.channel_ready_future(channel).result(timeout=10)
-        self.unary = channel.unary_unary(_path(common.UNARY))
-        self.server_stream = channel.unary_stream(_path(common.SERVER_STREAM))
-        self.client_stream = channel.stream_unary(_path(common.CLIENT_STREAM))
-        self.bidi = channel.stream_stream(_path(common.BIDI))
+        m = self.messages = common.messages(variant)
+        codec = {"request_serializer": m.serialize, "response_deserializer": m.deserialize}
+        self.unary = channel.unary_unary(_path(common.UNARY, variant), **codec)
+        self.server_stream = channel.unary_stream(_path(common.SERVER_STREAM, variant), **codec)
+        self.client_stream = channel.stream_unary(_path(common.CLIENT_STREAM, variant), **codec)
+        self.bidi = channel.stream_stream(_path(common.BIDI, variant), **codec)
 
     def pingpong(self):
         """grpcio's sync API takes requests only as an iterator: feed it from a queue."""
@@ -91,9 +104,9 @@ class Client:
         return requests.put, responses.__next__, close
 
 
-def client(port: int) -> Client:
-    return Client(port)
+def client(port: int, variant: str = "bytes") -> Client:
+    return Client(port, variant)
 
 
-def client_st(port: int) -> Client:
-    return Client(port, single_threaded=True)
+def client_st(port: int, variant: str = "bytes") -> Client:
+    return Client(port, variant, single_threaded=True)

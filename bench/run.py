@@ -42,6 +42,17 @@ N_FULL = {
     "server_stream_4k": 50000,
     "client_stream_4k": 50000,
     "bidi_bulk_4k": 25000,
+    "pb_unary": 4000,
+    "pb_unary_c8": 12000,
+    "pb_server_stream": 60000,
+    "pb_client_stream": 60000,
+    "pb_bidi_pingpong": 8000,
+    "pb_bidi_bulk": 30000,
+    "pb_unary_1mib": 600,
+    "write_server_stream": 60000,
+    "write_bidi_pingpong": 8000,
+    "write_bidi_bulk": 30000,
+    "cpu_unary_c8": 6000,
 }
 
 # row name -> (server impl, client impl, which interpreter). "main" is this library's
@@ -66,6 +77,13 @@ DIAGNOSTIC_ROWS = {
     "dubbo S + dubbo.aio C": ("dubbo", "dubbo_aio", "main"),
 }
 DIAGNOSTIC_WORKLOADS = ("unary", "server_stream", "client_stream", "bidi_pingpong", "bidi_bulk")
+# Serving one port from several processes (dubbo.Server(processes=N)): the CPU-bound
+# workloads only, the server's workers free to use every CPU; compared with the "dubbo" row.
+SCALING_ROWS = {
+    "dubbo, 2 processes": ("dubbo_p2", "dubbo", "main"),
+}
+SCALING_WORKLOADS = ("cpu_unary_c8",)
+SERVER_CPUS = {"dubbo_p2": "0,1"}
 GRPCIO = ("grpcio-sync", "grpcio-aio")
 OURS = ("dubbo", "dubbo.aio")
 APACHE = "apache-dubbo"
@@ -75,6 +93,11 @@ def _has_dubbo_aio(python: str) -> bool:
     if not os.path.exists(os.path.join(HERE, "impl_dubbo_aio.py")):
         return False
     probe = subprocess.run([python, "-c", "import dubbo.aio"], env=_env("main"), capture_output=True)
+    return probe.returncode == 0
+
+
+def _has_protobuf(python: str) -> bool:
+    probe = subprocess.run([python, "-c", "import google.protobuf"], capture_output=True)
     return probe.returncode == 0
 
 
@@ -92,15 +115,15 @@ class Runner:
         self.pin = pin
         self.timeout = timeout
 
-    def _cmd(self, which: str, cpu: int, *args: str) -> List[str]:
+    def _cmd(self, which: str, cpu: str, *args: str) -> List[str]:
         cmd = [self.pythons[which], os.path.join(HERE, "worker.py"), *args]
-        return ["taskset", "-c", str(cpu), *cmd] if self.pin else cmd
+        return ["taskset", "-c", cpu, *cmd] if self.pin else cmd
 
     def run(self, row: str, spec: tuple, workload: str, n: int) -> Dict[str, Any]:
         server_impl, client_impl, which = spec
         record: Dict[str, Any] = {"row": row, "workload": workload, "n": n, "status": "ok"}
         server = subprocess.Popen(
-            self._cmd(which, 0, "server", server_impl),
+            self._cmd(which, SERVER_CPUS.get(server_impl, "0"), "server", server_impl),
             env=_env(which),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -114,7 +137,7 @@ class Runner:
                 return record
             started = time.perf_counter()
             client = subprocess.Popen(
-                self._cmd(which, 1, "client", client_impl, str(port), workload, str(n)),
+                self._cmd(which, "1", "client", client_impl, str(port), workload, str(n)),
                 env=_env(which),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -251,6 +274,7 @@ def summarize(records: List[Dict[str, Any]], rows: List[str], workloads: List[st
                 cells["values"][row] = {"median": None, "stalled": stalled, "too_slow": slow, "errors": errors, "n": n}
         grpcio = [table[(workload, g)] for g in GRPCIO if (workload, g) in table]
         apache = [table[(workload, APACHE)]] if (workload, APACHE) in table else []
+        single = [table[(workload, "dubbo")]] if (workload, "dubbo") in table else []
         for row in rows:
             mine = table.get((workload, row))
             if not mine:
@@ -258,6 +282,7 @@ def summarize(records: List[Dict[str, Any]], rows: List[str], workloads: List[st
             cells["ratios"][row] = {
                 "vs_grpcio": _ratio(mine, grpcio, pick, lower_is_better),
                 "vs_apache": _ratio(mine, apache, pick, lower_is_better),
+                "vs_dubbo": _ratio(mine, single, pick, lower_is_better),
             }
         summary["cells"].append(cells)
     for row in rows:
@@ -304,7 +329,7 @@ def _fmt_ratio(value: Optional[float]) -> str:
 
 
 def markdown(summary: Dict[str, Any], rows: List[str], ratio_rows: List[str]) -> str:
-    main_rows = [r for r in rows if r not in DIAGNOSTIC_ROWS]
+    main_rows = [r for r in rows if r not in DIAGNOSTIC_ROWS and r not in SCALING_ROWS]
     head = ["workload", "unit", *main_rows]
     for row in ratio_rows:
         head += [f"{row} ÷ grpcio", f"{row} ÷ apache"]
@@ -323,6 +348,18 @@ def markdown(summary: Dict[str, Any], rows: List[str], ratio_rows: List[str]) ->
         for key, what in (("unary_median_mib", "unary 100 B"), ("max_mib", "max over workloads")):
             vals = [summary["memory"].get(row, {}).get(side, {}).get(key) for row in main_rows]
             lines.append(f"| {label}, {what} | " + " | ".join("–" if v is None else f"{v:.0f}" for v in vals) + " |")
+    scaling = [r for r in rows if r in SCALING_ROWS]
+    if scaling:
+        lines += ["", "Several server processes on one port (the server's workers on every CPU):", ""]
+        lines += ["| workload | configuration | rate | ÷ dubbo, 1 process | ÷ grpcio |", "|---|---|---|---|---|"]
+        for cells in summary["cells"]:
+            for row in scaling:
+                if row in cells["values"]:
+                    ratios = cells["ratios"].get(row, {})
+                    lines.append(
+                        f"| {cells['workload']} | {row} | {_fmt_cell(cells['values'][row])} {cells['unit']} | "
+                        f"{_fmt_ratio(ratios.get('vs_dubbo'))} | {_fmt_ratio(ratios.get('vs_grpcio'))} |"
+                    )
     diagnostic = [r for r in rows if r in DIAGNOSTIC_ROWS]
     if diagnostic:
         lines += ["", "Mixed stacks (S: server, C: client, ST: SingleThreadedUnaryStream):", ""]
@@ -406,12 +443,12 @@ def main() -> None:
     if os.path.exists(args.apache_python):
         pythons["apache"] = args.apache_python
 
-    all_rows = dict(ROWS)
+    all_rows = {**ROWS, **SCALING_ROWS}
     if args.diagnostics:
         all_rows.update(DIAGNOSTIC_ROWS)
     if args.rows:
         names = [r.strip() for r in args.rows.split(",") if r.strip()]
-        all_rows = {name: {**ROWS, **DIAGNOSTIC_ROWS}[name] for name in names}
+        all_rows = {name: {**ROWS, **SCALING_ROWS, **DIAGNOSTIC_ROWS}[name] for name in names}
     if not _has_dubbo_aio(args.python):
         for name in [n for n, spec in all_rows.items() if "dubbo_aio" in spec]:
             print(f"{name}: dubbo.aio is not available (no dubbo.aio module or bench/impl_dubbo_aio.py); row skipped")
@@ -433,7 +470,17 @@ def main() -> None:
     gave_up: set = set()
     records: List[Dict[str, Any]] = []
     t0 = time.perf_counter()
-    plan = {w: [r for r in rows if r not in DIAGNOSTIC_ROWS or w in DIAGNOSTIC_WORKLOADS] for w in workloads}
+    apache_pb = "apache" in pythons and _has_protobuf(pythons["apache"])
+
+    def runs(row: str, workload: str) -> bool:
+        if row in DIAGNOSTIC_ROWS:
+            return workload in DIAGNOSTIC_WORKLOADS
+        if row in SCALING_ROWS:
+            return workload in SCALING_WORKLOADS
+        return row != APACHE or apache_pb or WORKLOADS[workload][3] != "pb"
+
+    plan = {w: [r for r in rows if runs(r, w)] for w in workloads}
+    workloads = [w for w in workloads if plan[w]]
     total = reps * sum(len(p) for p in plan.values())
     for rep in range(reps):
         for wi, workload in enumerate(workloads):
