@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Optional
 
 import grpc
 
-from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, current_call
+from .._core.calls import KINDS, current_call
 from .._core.errors import RpcError
 from .._core.stream import ReadStream
 from .async_calls import LoopThread, async_method_handler, is_async
@@ -168,67 +168,46 @@ def grpc_method_handler(
     # whose sync server leaves the caller waiting on a response that is not bytes.
     deserialize = handler.request_deserializer or _identity
     encode = response_encoder(handler.response_serializer, method)
-    kind = handler.kind
-    # Each behavior first makes its call the current one (for server_context() and
-    # deadline propagation); grpcio then iterates any response generator on this thread.
+    kind = KINDS[handler.kind]
 
-    if kind == UNARY:
+    def single(data: bytes, context: grpc.ServicerContext) -> Any:
+        """The one request of the call, decoded; a body that is not a gRPC message, or that
+        the deserializer refuses, ends the call."""
+        if not data:
+            refusal = unframed(context.invocation_metadata(), method)
+            if refusal is not None:
+                end_with_error(context, refusal, method)
+        try:
+            return deserialize(data)
+        except Exception as error:
+            end_with_error(context, undecodable(method, error), method)
 
-        def unary(data: bytes, context: grpc.ServicerContext) -> Any:
-            current_call.set(context)
-            if not data:
-                refusal = unframed(context.invocation_metadata(), method)
-                if refusal is not None:
-                    end_with_error(context, refusal, method)
-            try:
-                request = deserialize(data)
-            except Exception as error:
-                end_with_error(context, undecodable(method, error), method)
-            try:
-                return encode(fn(request))
-            except Exception as error:
-                end_with_error(context, error, method)
-
-        return grpc.unary_unary_rpc_method_handler(unary)
-
-    def decoded(requests: Iterator[bytes]) -> Iterator[Any]:
+    def stream(requests: Iterator[bytes]) -> Iterator[Any]:
         return requests if deserialize is _identity else decoded_requests(requests, deserialize, method)
 
-    if kind == CLIENT_STREAM:
+    # Each behavior first makes its call the current one (for server_context() and
+    # deadline propagation); grpcio then iterates any response generator on this thread.
+    if kind.response_streaming:
+        responses = _yielded if inspect.isgeneratorfunction(fn) else _written
 
-        def client_stream(requests: Iterator[bytes], context: grpc.ServicerContext) -> Any:
+        def streams_in(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
             current_call.set(context)
-            try:
-                return encode(fn(ReadStream(decoded(requests))))
-            except Exception as error:
-                end_with_error(context, error, method)
+            return responses(fn, ServerStream(stream(requests), context), context, method, encode)
 
-        return grpc.stream_unary_rpc_method_handler(client_stream)
-
-    responses = _yielded if inspect.isgeneratorfunction(fn) else _written
-
-    if kind == SERVER_STREAM:
-
-        def server_stream(data: bytes, context: grpc.ServicerContext) -> Iterator[Any]:
+        def one_in(data: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
             current_call.set(context)
-            if not data:
-                refusal = unframed(context.invocation_metadata(), method)
-                if refusal is not None:
-                    end_with_error(context, refusal, method)
-            try:
-                request = deserialize(data)
-            except Exception as error:
-                end_with_error(context, undecodable(method, error), method)
-            return responses(fn, ServerStream(iter((request,)), context), context, method, encode)
+            return responses(fn, ServerStream(iter((single(data, context),)), context), context, method, encode)
 
-        return grpc.unary_stream_rpc_method_handler(server_stream)
+        return kind.method_handler(streams_in if kind.request_streaming else one_in)
 
-    if kind == BIDI_STREAM:
+    argument = (lambda requests, context: ReadStream(stream(requests))) if kind.request_streaming else single
 
-        def bidi_stream(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[Any]:
-            current_call.set(context)
-            return responses(fn, ServerStream(decoded(requests), context), context, method, encode)
+    def one_out(request: Any, context: grpc.ServicerContext) -> bytes:
+        current_call.set(context)
+        received = argument(request, context)
+        try:
+            return encode(fn(received))
+        except Exception as error:
+            end_with_error(context, error, method)
 
-        return grpc.stream_stream_rpc_method_handler(bidi_stream)
-
-    raise ValueError(f"unknown handler kind {kind!r} for {method}")
+    return kind.method_handler(one_out)

@@ -5,7 +5,7 @@ Shared by every server adapter, which (de)serializes messages itself so these na
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, NoReturn, Optional, Sequence, Tuple
 
 import grpc
 
@@ -16,7 +16,7 @@ __all__ = ["end_with_error", "undecodable", "decoded_requests", "response_encode
 _log = logging.getLogger("dubbo.server")
 
 
-def end_with_error(context: grpc.ServicerContext, error: BaseException, method: str) -> None:
+def end_with_error(context: grpc.ServicerContext, error: BaseException, method: str) -> NoReturn:
     """End the call with the status ``error`` stands for; never returns."""
     if type(error) is Exception and not error.args:  # grpcio's own abort() signal
         raise error
