@@ -8,7 +8,6 @@ handlers either yield responses (run on grpcio's thread, the fast path) or call
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 import logging
 import queue
@@ -121,10 +120,7 @@ def _written(
             if isinstance(item, _Raised):
                 _log.error("%s failed after the call ended", method, exc_info=item.error)
 
-    # The handler's thread runs in a copy of this call's context variables, so what was made
-    # current for the call (server_context(), an interceptor's trace span) is current there too.
-    thread_context = contextvars.copy_context()
-    threading.Thread(target=thread_context.run, args=(work,), name=f"dubbo-handler{method}", daemon=True).start()
+    threading.Thread(target=work, name=f"dubbo-handler{method}", daemon=True).start()
     try:
         while True:
             item = out.get()
