@@ -14,13 +14,13 @@ import inspect
 import queue
 import threading
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
-from typing import Any, Awaitable, Callable, Iterator, List, Optional
+from typing import Any, Awaitable, Callable, Iterator, List, Optional, cast
 
 import grpc
 
 from .._core.async_stream import AsyncServerStream
-from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, current_call
-from .failures import decoded_requests, end_with_error, response_encoder, undecodable, unframed
+from .._core.calls import KINDS, current_call
+from .failures import decoded_requests, end_with_error, request_decoder, response_encoder
 from .handlers import RpcMethodHandler
 
 __all__ = ["LoopThread", "async_method_handler", "is_async", "responder", "first_then_eof", "unwritable"]
@@ -80,7 +80,7 @@ class LoopThread:
         with self._lock:
             loop, self._loop = self._loop, None
             thread, self._thread = self._thread, None
-        if loop is not None:
+        if loop is not None and thread is not None:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout)
 
@@ -137,14 +137,14 @@ class _Out:
     def get(self) -> Any:
         """On grpcio's thread."""
         item = self.queue.get()
-        if self._waiting:
+        if self._waiting and self._space is not None:
             self._loop.call_soon_threadsafe(self._space.set)
         return item
 
     def close(self) -> None:
         """grpcio is done with the call: a waiting ``put`` gives up."""
         self.open = False
-        if self._waiting:
+        if self._waiting and self._space is not None:
             self._loop.call_soon_threadsafe(self._space.set)
 
 
@@ -200,25 +200,16 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
     method = f"/{service}/{handler.method_name}"
     deserialize = handler.request_deserializer
     encode = response_encoder(handler.response_serializer, method)
-    kind = handler.kind
-
+    kind = KINDS[handler.kind]
     # Messages are (de)serialized here, as the sync adapters do, for their status on a bad one.
-    def decode(data: bytes, context: grpc.ServicerContext) -> Any:
-        if not data:
-            refusal = unframed(context.invocation_metadata(), method)
-            if refusal is not None:
-                end_with_error(context, refusal, method)
-        try:
-            return deserialize(data) if deserialize is not None else data
-        except Exception as error:
-            end_with_error(context, undecodable(method, error), method)
+    decode = request_decoder(deserialize, method)
 
-    def decoded(requests: Iterator[bytes]) -> Iterator[Any]:
+    def stream(requests: Iterator[bytes]) -> Iterator[Any]:
         return requests if deserialize is None else decoded_requests(requests, deserialize, method)
 
     def run(coroutine: Any, context: grpc.ServicerContext) -> Any:
         future = loop_thread.submit(_in_call(context, coroutine))
-        if not context.add_callback(future.cancel):  # the caller went away: so does the handler
+        if not context.add_callback(cast(Callable[[], None], future.cancel)):  # the caller went away: so does the handler
             future.cancel()  # ... already, before the handler started
         try:
             return encode(future.result())
@@ -227,19 +218,17 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         except Exception as error:
             end_with_error(context, error, method)
 
-    if kind == UNARY:
+    if not kind.response_streaming:
 
-        def unary(data: bytes, context: grpc.ServicerContext) -> Any:
-            return run(fn(decode(data, context)), context)
+        def stream_argument(requests: Iterator[bytes], context: grpc.ServicerContext) -> Any:
+            return AsyncServerStream(_reader(stream(requests)), unwritable)
 
-        return grpc.unary_unary_rpc_method_handler(unary)
+        argument = stream_argument if kind.request_streaming else decode
 
-    if kind == CLIENT_STREAM:
+        def one_out(request: Any, context: grpc.ServicerContext) -> bytes:
+            return run(fn(argument(request, context)), context)
 
-        def client_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Any:
-            return run(fn(AsyncServerStream(_reader(decoded(requests)), unwritable)), context)
-
-        return grpc.stream_unary_rpc_method_handler(client_stream)
+        return kind.method_handler(one_out)
 
     respond = responder(fn)
 
@@ -256,7 +245,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
             await out.put(item)
 
         future = loop_thread.submit(drive())
-        if not context.add_callback(future.cancel):
+        if not context.add_callback(cast(Callable[[], None], future.cancel)):
             future.cancel()
         try:
             while True:
@@ -272,18 +261,10 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
             out.close()
             future.cancel()
 
-    if kind == SERVER_STREAM:
+    def streams_in(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
+        return responses(_reader(stream(requests)), context)
 
-        def server_stream(data: bytes, context: grpc.ServicerContext) -> Iterator[Any]:
-            return responses(first_then_eof(decode(data, context)), context)
+    def one_in(data: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
+        return responses(first_then_eof(decode(data, context)), context)
 
-        return grpc.unary_stream_rpc_method_handler(server_stream)
-
-    if kind == BIDI_STREAM:
-
-        def bidi_stream(requests: Iterator[Any], context: grpc.ServicerContext) -> Iterator[Any]:
-            return responses(_reader(decoded(requests)), context)
-
-        return grpc.stream_stream_rpc_method_handler(bidi_stream)
-
-    raise ValueError(f"unknown handler kind {kind!r} for {method}")
+    return kind.method_handler(streams_in if kind.request_streaming else one_in)

@@ -20,7 +20,7 @@ from .._core.calls import KINDS, current_call
 from .._core.errors import RpcError
 from .._core.stream import ReadStream
 from .async_calls import LoopThread, async_method_handler, is_async
-from .failures import decoded_requests, end_with_error, response_encoder, undecodable, unframed
+from .failures import decoded_requests, end_with_error, request_decoder, response_encoder
 from .handlers import RpcMethodHandler
 
 __all__ = ["ServerStream", "grpc_method_handler"]
@@ -166,17 +166,7 @@ def grpc_method_handler(
     encode = response_encoder(handler.response_serializer, method)
     kind = KINDS[handler.kind]
 
-    def single(data: bytes, context: grpc.ServicerContext) -> Any:
-        """The one request of the call, decoded; a body that is not a gRPC message, or that
-        the deserializer refuses, ends the call."""
-        if not data:
-            refusal = unframed(context.invocation_metadata(), method)
-            if refusal is not None:
-                end_with_error(context, refusal, method)
-        try:
-            return deserialize(data)
-        except Exception as error:
-            end_with_error(context, undecodable(method, error), method)
+    single = request_decoder(handler.request_deserializer, method)
 
     def stream(requests: Iterator[bytes]) -> Iterator[Any]:
         return requests if deserialize is _identity else decoded_requests(requests, deserialize, method)

@@ -11,7 +11,7 @@ import grpc
 
 from .._core.errors import RpcError
 
-__all__ = ["end_with_error", "undecodable", "decoded_requests", "response_encoder", "unframed"]
+__all__ = ["end_with_error", "undecodable", "decoded_requests", "request_decoder", "response_encoder", "unframed"]
 
 _log = logging.getLogger("dubbo.server")
 
@@ -36,6 +36,27 @@ def undecodable(method: str, error: Exception) -> RpcError:
         grpc.StatusCode.INTERNAL,
         f"could not deserialize the request of {method}: {type(error).__name__}: {error}",
     )
+
+
+def request_decoder(
+    deserialize: Optional[Callable[[bytes], Any]], method: str
+) -> Callable[[bytes, grpc.ServicerContext], Any]:
+    """How a sync adapter decodes the one request of a call: a body that is not a gRPC message,
+    or one the deserializer refuses, ends the call with a status naming the method."""
+
+    def decode(data: bytes, context: grpc.ServicerContext) -> Any:
+        if not data:
+            refusal = unframed(context.invocation_metadata(), method)
+            if refusal is not None:
+                end_with_error(context, refusal, method)
+        if deserialize is None:
+            return data
+        try:
+            return deserialize(data)
+        except Exception as error:
+            end_with_error(context, undecodable(method, error), method)
+
+    return decode
 
 
 def decoded_requests(requests: Iterator[bytes], deserialize: Callable[[bytes], Any], method: str) -> Iterator[Any]:
