@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--service-version", metavar="VERSION", help="the service version (tri-service-version)")
     call.add_argument("--group", help="the service group (tri-service-group)")
     call.add_argument("-H", "--attachment", action="append", default=[], metavar="KEY=VALUE", help="send an attachment (request header); repeatable")
+    call.add_argument("--http", action="store_true", help="call a plain-HTTP Triple endpoint (http://host:port/pkg.Service/method): Java 3.3, dubbo-js, http_port")
 
     listing = commands.add_parser("list", parents=[tls, types], help="services and methods, from reflection")
     listing.add_argument("url", help="tri://host:port[/pkg.Service]")
@@ -271,6 +272,11 @@ def _send(call: Any, requests: Iterator[Any], failed: List[BaseException]) -> No
 
 
 def _call(args: argparse.Namespace) -> None:
+    if args.http:
+        from ._cli_http import call_http
+
+        call_http(args, _attachments(args.attachment))
+        return
     address, path, query = _target(args.url)
     service, _, method_name = path.rpartition("/")
     if not service or not method_name:
