@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import logging
 from concurrent.futures import Executor
 from typing import Any, Awaitable, Callable, List, Optional
@@ -19,7 +18,7 @@ from typing import Any, Awaitable, Callable, List, Optional
 import grpc
 
 from .._core.async_stream import AsyncServerStream
-from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, current_call
+from .._core.calls import KINDS, behavior_of, current_call
 from .._core.errors import RpcError
 from .._server.async_calls import first_then_eof, is_async, responder, unwritable
 from .._server.calls import grpc_method_handler
@@ -120,7 +119,7 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
     method = f"/{service}/{handler.method_name}"
     deserialize = handler.request_deserializer
     encode = response_encoder(handler.response_serializer, method)
-    kind = handler.kind
+    kind = KINDS[handler.kind]
 
     def writer(context: Any) -> Callable[[Any], Awaitable[None]]:
         async def write(message: Any) -> None:
@@ -141,61 +140,45 @@ def _async_handler(service: str, handler: RpcMethodHandler) -> grpc.RpcMethodHan
     def reader(context: Any) -> Callable[[], Awaitable[Any]]:
         return context.read if deserialize is None else _decoding(context.read, deserialize, method)
 
-    if kind == UNARY:
+    if not kind.response_streaming:
 
-        async def unary(data: Any, context: grpc.aio.ServicerContext) -> Any:
+        def stream_argument(requests: Any, context: Any) -> AsyncServerStream:
+            return AsyncServerStream(reader(context), unwritable)
+
+        argument = stream_argument if kind.request_streaming else decode
+
+        async def one_out(request: Any, context: grpc.aio.ServicerContext) -> Any:
             call = _serving(context)
             try:
-                response = encode(await fn(decode(data, context)))
+                response = encode(await fn(argument(request, context)))
                 await call.flush()
                 return response
             except Exception as error:
                 await _fail(context, error, method)
 
-        return grpc.unary_unary_rpc_method_handler(unary)
-
-    if kind == CLIENT_STREAM:
-
-        async def client_stream(requests: Any, context: grpc.aio.ServicerContext) -> Any:
-            call = _serving(context)
-            try:
-                response = encode(await fn(AsyncServerStream(reader(context), unwritable)))
-                await call.flush()
-                return response
-            except Exception as error:
-                await _fail(context, error, method)
-
-        return grpc.stream_unary_rpc_method_handler(client_stream)
+        return kind.method_handler(one_out)
 
     respond = responder(fn)
 
-    if kind == SERVER_STREAM:
+    async def one_in(data: Any, context: grpc.aio.ServicerContext) -> None:
+        call = _serving(context)
+        try:
+            stream = call.stream = AsyncServerStream(first_then_eof(decode(data, context)), writer(context))
+            await respond(stream)
+            await call.flush()
+        except Exception as error:
+            await _fail(context, error, method)
 
-        async def server_stream(data: Any, context: grpc.aio.ServicerContext) -> None:
-            call = _serving(context)
-            try:
-                stream = call.stream = AsyncServerStream(first_then_eof(decode(data, context)), writer(context))
-                await respond(stream)
-                await call.flush()
-            except Exception as error:
-                await _fail(context, error, method)
+    async def streams_in(requests: Any, context: grpc.aio.ServicerContext) -> None:
+        stream = AsyncServerStream(reader(context), writer(context))
+        call = _serving(context, stream)
+        try:
+            await respond(stream)
+            await call.flush()
+        except Exception as error:
+            await _fail(context, error, method)
 
-        return grpc.unary_stream_rpc_method_handler(server_stream)
-
-    if kind == BIDI_STREAM:
-
-        async def bidi_stream(requests: Any, context: grpc.aio.ServicerContext) -> None:
-            stream = AsyncServerStream(reader(context), writer(context))
-            call = _serving(context, stream)
-            try:
-                await respond(stream)
-                await call.flush()
-            except Exception as error:
-                await _fail(context, error, method)
-
-        return grpc.stream_stream_rpc_method_handler(bidi_stream)
-
-    raise ValueError(f"unknown handler kind {kind!r} for {method}")
+    return kind.method_handler(streams_in if kind.request_streaming else one_in)
 
 
 class _SyncContext:
@@ -259,9 +242,7 @@ class _Requests:
 
 def _sync_handler(service: str, handler: RpcMethodHandler, executor: Executor) -> grpc.RpcMethodHandler:
     """A sync handler on the aio server: the sync adapter's behavior, run on ``executor``."""
-    sync = grpc_method_handler(service, handler)
-    deserialize = sync.request_deserializer  # the sync adapters deserialize requests themselves
-    serialize = sync.response_serializer
+    sync = grpc_method_handler(service, handler)  # it (de)serializes the messages itself
 
     # Behaviors run on a worker thread in a copy of the call's context variables, as
     # asyncio.to_thread does, so server_context() and deadline inheritance work there.
@@ -288,32 +269,21 @@ def _sync_handler(service: str, handler: RpcMethodHandler, executor: Executor) -
         finally:
             sync_context._end()
 
-    kind = handler.kind
-    if kind == UNARY:
+    kind = KINDS[handler.kind]
+    _, behavior = behavior_of(sync)
 
-        async def unary(request: Any, context: Any) -> Any:
-            return await call(sync.unary_unary, request, context)
+    def requests_of(request_or_requests: Any, context: Any) -> Any:
+        if kind.request_streaming:
+            return _Requests(context, asyncio.get_running_loop())
+        return request_or_requests
 
-        return grpc.unary_unary_rpc_method_handler(unary, deserialize, serialize)
+    async def one_out(request: Any, context: Any) -> Any:
+        return await call(behavior, requests_of(request, context), context)
 
-    if kind == CLIENT_STREAM:
+    async def many_out(request: Any, context: Any) -> None:
+        await stream(behavior, requests_of(request, context), context)
 
-        async def client_stream(requests: Any, context: Any) -> Any:
-            return await call(sync.stream_unary, _Requests(context, asyncio.get_running_loop()), context)
-
-        return grpc.stream_unary_rpc_method_handler(client_stream, deserialize, serialize)
-
-    if kind == SERVER_STREAM:
-
-        async def server_stream(request: Any, context: Any) -> None:
-            await stream(sync.unary_stream, request, context)
-
-        return grpc.unary_stream_rpc_method_handler(server_stream, deserialize, serialize)
-
-    async def bidi_stream(requests: Any, context: Any) -> None:
-        await stream(sync.stream_stream, _Requests(context, asyncio.get_running_loop()), context)
-
-    return grpc.stream_stream_rpc_method_handler(bidi_stream, deserialize, serialize)
+    return kind.method_handler(many_out if kind.response_streaming else one_out)
 
 
 def aio_method_handler(service: str, handler: RpcMethodHandler, executor: Optional[Executor] = None) -> grpc.RpcMethodHandler:
