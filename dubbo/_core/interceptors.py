@@ -75,8 +75,13 @@ class Hooks:
         self.interceptors = interceptors
         self.info = info
         self.ended = False
-        for interceptor in interceptors:
-            interceptor.on_call(info)
+        for started, interceptor in enumerate(interceptors):
+            try:
+                interceptor.on_call(info)
+            except BaseException as error:  # a refusal: the ones already started see the call end
+                self.interceptors = interceptors[:started]
+                self.fail(error)
+                raise
 
     def request(self, message: Any) -> Any:
         for interceptor in self.interceptors:
