@@ -194,6 +194,63 @@ def first_then_eof(request: Any) -> Callable[[], Awaitable[Any]]:
     return read
 
 
+def _started(loop_thread: LoopThread, coroutine: Any, context: grpc.ServicerContext) -> Future:
+    """``coroutine`` running on the loop thread, cancelled when the call ends first."""
+    future = loop_thread.submit(coroutine)
+    if not context.add_callback(cast(Callable[[], None], future.cancel)):  # the caller went away
+        future.cancel()  # ... already, before the handler started
+    return future
+
+
+def _result(
+    loop_thread: LoopThread, coroutine: Any, context: grpc.ServicerContext, method: str, encode: Callable[[Any], bytes]
+) -> bytes:
+    """The one response of an async handler, waited for on grpcio's thread."""
+    future = _started(loop_thread, _in_call(context, coroutine), context)
+    try:
+        return encode(future.result())
+    except CancelledError:  # the call ended first (cancelled, or past its deadline)
+        context.abort(grpc.StatusCode.CANCELLED, "the call ended before its handler")
+    except Exception as error:
+        end_with_error(context, error, method)
+
+
+def _responses(
+    loop_thread: LoopThread,
+    respond: Callable[[AsyncServerStream], Awaitable[None]],
+    read: Callable[[], Any],
+    context: grpc.ServicerContext,
+    method: str,
+    encode: Callable[[Any], bytes],
+) -> Iterator[bytes]:
+    """The responses an async streaming handler produces on the loop, handed to grpcio's thread."""
+    out = _Out(loop_thread.loop)
+
+    async def drive() -> None:
+        current_call.set(context)
+        try:
+            await respond(AsyncServerStream(read, out.put))
+            item: Any = _DONE
+        except BaseException as error:  # handed to grpcio's thread, never lost
+            item = _Raised(error)
+        await out.put(item)
+
+    future = _started(loop_thread, drive(), context)
+    try:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                return
+            if item.__class__ is _Raised:
+                raise item.error
+            yield encode(item)
+    except Exception as error:
+        end_with_error(context, error, method)
+    finally:
+        out.close()
+        future.cancel()
+
+
 def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: LoopThread) -> grpc.RpcMethodHandler:
     """The sync grpcio method handler that runs the async ``handler`` on ``loop_thread``."""
     fn = handler.method
@@ -207,17 +264,6 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
     def stream(requests: Iterator[bytes]) -> Iterator[Any]:
         return requests if deserialize is None else decoded_requests(requests, deserialize, method)
 
-    def run(coroutine: Any, context: grpc.ServicerContext) -> Any:
-        future = loop_thread.submit(_in_call(context, coroutine))
-        if not context.add_callback(cast(Callable[[], None], future.cancel)):  # the caller went away: so does the handler
-            future.cancel()  # ... already, before the handler started
-        try:
-            return encode(future.result())
-        except CancelledError:  # the call ended first (cancelled, or past its deadline)
-            context.abort(grpc.StatusCode.CANCELLED, "the call ended before its handler")
-        except Exception as error:
-            end_with_error(context, error, method)
-
     if not kind.response_streaming:
 
         def stream_argument(requests: Iterator[bytes], context: grpc.ServicerContext) -> Any:
@@ -226,45 +272,16 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         argument = stream_argument if kind.request_streaming else decode
 
         def one_out(request: Any, context: grpc.ServicerContext) -> bytes:
-            return run(fn(argument(request, context)), context)
+            return _result(loop_thread, fn(argument(request, context)), context, method, encode)
 
         return kind.method_handler(one_out)
 
     respond = responder(fn)
 
-    def responses(read: Callable[[], Any], context: grpc.ServicerContext) -> Iterator[Any]:
-        out = _Out(loop_thread.loop)
-
-        async def drive() -> None:
-            current_call.set(context)
-            try:
-                await respond(AsyncServerStream(read, out.put))
-                item: Any = _DONE
-            except BaseException as error:  # handed to grpcio's thread, never lost
-                item = _Raised(error)
-            await out.put(item)
-
-        future = loop_thread.submit(drive())
-        if not context.add_callback(cast(Callable[[], None], future.cancel)):
-            future.cancel()
-        try:
-            while True:
-                item = out.get()
-                if item is _DONE:
-                    return
-                if item.__class__ is _Raised:
-                    raise item.error
-                yield encode(item)
-        except Exception as error:
-            end_with_error(context, error, method)
-        finally:
-            out.close()
-            future.cancel()
-
     def streams_in(requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
-        return responses(_reader(stream(requests)), context)
+        return _responses(loop_thread, respond, _reader(stream(requests)), context, method, encode)
 
     def one_in(data: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
-        return responses(first_then_eof(decode(data, context)), context)
+        return _responses(loop_thread, respond, first_then_eof(decode(data, context)), context, method, encode)
 
     return kind.method_handler(streams_in if kind.request_streaming else one_in)
