@@ -15,7 +15,7 @@ import json
 import ssl
 import sys
 import urllib.parse
-from typing import IO, Any, Dict, Iterator, Optional
+from typing import IO, Any, Dict, Iterator, List, Optional
 
 import grpc
 
@@ -57,13 +57,13 @@ def _connection(url: urllib.parse.SplitResult, args: Any) -> http.client.HTTPCon
         context = ssl.create_default_context(cafile=args.ca)
         if args.cert:
             context.load_cert_chain(args.cert, args.key)
-        return http.client.HTTPSConnection(url.hostname, port, timeout=timeout, context=context)
-    return http.client.HTTPConnection(url.hostname, port, timeout=timeout)
+        return http.client.HTTPSConnection(url.hostname or "", port, timeout=timeout, context=context)
+    return http.client.HTTPConnection(url.hostname or "", port, timeout=timeout)
 
 
 def _events(response: http.client.HTTPResponse) -> Iterator[bytes]:
     """The ``data`` of each Server-Sent Event."""
-    data = []
+    data: List[bytes] = []
     for line in response:
         line = line.rstrip(b"\r\n")
         if not line:

@@ -318,3 +318,8 @@ def test_a_server_without_http_port_has_none_and_imports_no_http_server():
         "s.stop(0); assert s.http_port is None; assert 'hypercorn' not in sys.modules, 'imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_a_compressed_body_is_refused_with_415(greeter):
+    status, _, body = post(greeter.http_port, f"/{SERVICE}/sayHello", b"\x1f\x8b", headers={"content-encoding": "gzip"})
+    assert (status, json.loads(body)["message"]) == (415, "content-encoding 'gzip': compressed requests are not supported")

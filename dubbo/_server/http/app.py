@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import grpc
 
@@ -49,9 +49,12 @@ _TRANSPORT = frozenset(
 )
 
 
-class _Details(NamedTuple):
-    method: str
-    invocation_metadata: Tuple[Tuple[str, Any], ...]
+class _Details:
+    """What the router reads of a call: grpcio's ``HandlerCallDetails``."""
+
+    def __init__(self, method: str, invocation_metadata: Tuple[Tuple[str, Any], ...]) -> None:
+        self.method = method
+        self.invocation_metadata = invocation_metadata
 
 
 class _Missing:
@@ -72,7 +75,7 @@ def missing(message: str) -> grpc.RpcMethodHandler:
 def _metadata(headers: List[Tuple[str, str]]) -> Tuple[Tuple[str, Any], ...]:
     """Request headers as gRPC metadata: Java's ``rest-service-*`` aliases as Triple's names, ``-bin`` decoded."""
     names = {key for key, _ in headers}
-    pairs = []
+    pairs: List[Tuple[str, Any]] = []
     for key, value in headers:
         if key in _TRANSPORT or key.startswith(":"):
             continue
@@ -227,8 +230,9 @@ class _Exchange:
             metadata = _metadata(self._headers)
             path = self._scope["path"]
             handler = router.service(_Details(path, metadata))
-            if isinstance(handler.unary_unary, _Missing):
-                raise HttpError(404, S.UNIMPLEMENTED, handler.unary_unary.message)
+            refusal = handler.unary_unary if handler is not None else _Missing(f"{path} is not served")
+            if handler is None or isinstance(refusal, _Missing):
+                raise HttpError(404, S.UNIMPLEMENTED, refusal.message if isinstance(refusal, _Missing) else path)
             if not media.enveloped and handler.request_streaming:
                 raise HttpError(
                     415, S.UNIMPLEMENTED,
@@ -240,6 +244,10 @@ class _Exchange:
                     f"{path} streams responses: as Server-Sent Events with application/json, "
                     "or enveloped with application/connect+proto",
                 )
+            first = dict(self._headers)
+            for encoding in ("content-encoding", "connect-content-encoding"):
+                if first.get(encoding, "identity").lower() != "identity":
+                    raise HttpError(415, S.UNIMPLEMENTED, f"{encoding} {first[encoding]!r}: compressed requests are not supported")
             timeout = _timeout(dict(metadata).get(TIMEOUT))
             body = await self._read_body()
             requests = self._decode(body, handler.request_deserializer, path)

@@ -15,7 +15,7 @@ import contextvars
 import logging
 import time
 from concurrent.futures import Executor
-from typing import Any, Awaitable, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Awaitable, Callable, List, Optional, Sequence, Tuple, cast
 
 import grpc
 
@@ -148,14 +148,19 @@ def _reader(requests: Sequence[Any]) -> Callable[[], Awaitable[Any]]:
     return read
 
 
+def _enter(call: HttpCall) -> None:
+    """Make ``call`` the one being served here: it answers what handlers ask of grpcio's context."""
+    current_call.set(cast(grpc.ServicerContext, call))
+
+
 def _in_call(call: HttpCall, fn: Callable[[Any], Any], argument: Any) -> Any:
-    current_call.set(call)
+    _enter(call)
     return fn(argument)
 
 
 def _streamed(fn: Callable[[Any], Any], stream: _WrittenStream, call: HttpCall) -> None:
     """A sync streaming handler, run to its end on a pool thread: yielded or returned responses go out one by one."""
-    current_call.set(call)
+    _enter(call)
     responses = fn(stream)
     if responses is None:
         return
@@ -180,33 +185,33 @@ def http_method_handler(service: str, handler: RpcMethodHandler, executor: Optio
     if is_async(fn):
         if kind == UNARY:
 
-            async def unary(request: Any, call: HttpCall) -> Any:
-                current_call.set(call)
-                return await fn(request)
+            async def unary(argument: Any, call: HttpCall) -> Any:
+                _enter(call)
+                return await fn(argument)
 
         elif kind == CLIENT_STREAM:
 
-            async def unary(requests: Any, call: HttpCall) -> Any:
-                current_call.set(call)
-                return await fn(AsyncServerStream(_reader(requests), unwritable))
+            async def unary(argument: Any, call: HttpCall) -> Any:
+                _enter(call)
+                return await fn(AsyncServerStream(_reader(argument), unwritable))
 
         else:
             respond = responder(fn)
 
             async def streaming(requests: Any, call: HttpCall) -> None:
-                current_call.set(call)
+                _enter(call)
                 await respond(AsyncServerStream(_reader(requests if many else [requests]), call.emit))
 
     else:
         if kind == UNARY:
 
-            async def unary(request: Any, call: HttpCall) -> Any:
-                return await _on_pool(executor, _in_call, call, fn, request)
+            async def unary(argument: Any, call: HttpCall) -> Any:
+                return await _on_pool(executor, _in_call, call, fn, argument)
 
         elif kind == CLIENT_STREAM:
 
-            async def unary(requests: Any, call: HttpCall) -> Any:
-                return await _on_pool(executor, _in_call, call, fn, ReadStream(iter(requests)))
+            async def unary(argument: Any, call: HttpCall) -> Any:
+                return await _on_pool(executor, _in_call, call, fn, ReadStream(iter(argument)))
 
         else:
 

@@ -103,7 +103,7 @@ class HttpError(Exception):
         self.message = message
 
 
-def json_request(body: bytes, cls: type, method: str) -> Any:
+def json_request(body: bytes, cls: Any, method: str) -> Any:
     """A protobuf request from a JSON body: the whole body, else the one element of a JSON array."""
     if not body.strip():
         return cls()

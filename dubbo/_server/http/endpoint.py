@@ -93,7 +93,8 @@ class HttpEndpoint:
         # Idle keep-alive connections close as soon as shutdown begins; a moment lets them
         # finish rather than be cancelled (which Python 3.11's asyncio reports as an error).
         self._config.graceful_timeout = max(grace or 0.0, 0.1)
-        self._shutdown.set()
+        if self._shutdown is not None:
+            self._shutdown.set()
         try:
             await asyncio.wait_for(asyncio.shield(task), (grace or 0.0) + 5.0)
         except asyncio.TimeoutError:
