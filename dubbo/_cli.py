@@ -4,6 +4,7 @@
     dubbo list tri://127.0.0.1:50051
     dubbo health tri://127.0.0.1:50051/pkg.Greeter
     dubbo providers zookeeper://127.0.0.1:2181/pkg.Greeter
+    dubbo qos ready --port 22222
 
 Message types come from server reflection or from ``--proto``; messages are JSON
 (protobuf's JSON mapping), one document per line. The exit code is the gRPC status code.
@@ -41,6 +42,8 @@ _FACTORIES = {
 }
 
 INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT
+
+_QOS_COMMANDS = ("ls", "offline", "online", "ready", "live", "startup", "metrics")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     providers.add_argument("--group", help="only providers of this group")
     providers.add_argument("--json", action="store_true", help="one JSON document per provider")
     providers.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for ZooKeeper")
+
+    qos = commands.add_parser("qos", help="a process's QoS port (dubbo.observability.Qos): ls, offline, probes")
+    qos.add_argument("qos_command", metavar="COMMAND", choices=_QOS_COMMANDS, help=", ".join(_QOS_COMMANDS))
+    qos.add_argument("--host", default="127.0.0.1", help="where the QoS port listens (default 127.0.0.1)")
+    qos.add_argument("--port", type=int, default=22222, help="the QoS port (default 22222, Java's)")
+    qos.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the answer")
     return parser
 
 
@@ -451,9 +460,29 @@ def _providers(args: argparse.Namespace) -> None:
         sys.stdout.flush()
 
 
+def _qos(args: argparse.Namespace) -> None:
+    """Ask a QoS port; a probe that says false (HTTP 503) exits UNAVAILABLE, as an unreachable port does."""
+    import urllib.error
+    import urllib.request
+
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{host}:{args.port}/{args.qos_command}"
+    try:
+        with urllib.request.urlopen(url, timeout=args.timeout) as response:
+            sys.stdout.write(response.read().decode())
+    except urllib.error.HTTPError as error:
+        answer = error.read().decode()
+        sys.stdout.write(answer)
+        code = grpc.StatusCode.UNAVAILABLE if error.code == 503 else grpc.StatusCode.UNIMPLEMENTED
+        raise RpcError(code, f"{args.qos_command}: HTTP {error.code} {answer.strip()}") from None
+    except OSError as error:
+        reason = getattr(error, "reason", error)
+        raise RpcError(grpc.StatusCode.UNAVAILABLE, f"QoS port {host}:{args.port} is unreachable ({reason})") from None
+
+
 # -- entry points -----------------------------------------------------------------------
 
-_COMMANDS = {"call": _call, "list": _list, "health": _health, "providers": _providers}
+_COMMANDS = {"call": _call, "list": _list, "health": _health, "providers": _providers, "qos": _qos}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
