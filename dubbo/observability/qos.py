@@ -37,7 +37,7 @@ def _service_key(config: Any) -> str:
     return f"{name}:{config.version}" if config.version else name
 
 
-def _table(headers: Sequence[str], rows: List[Tuple[str, ...]]) -> str:
+def _table(headers: Sequence[str], rows: Sequence[Tuple[str, ...]]) -> str:
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     rule = "+" + "+".join("-" * w for w in widths) + "+"
     lines = [rule, "|" + "|".join(h.ljust(w) for h, w in zip(headers, widths)) + "|", rule]

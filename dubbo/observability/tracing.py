@@ -18,7 +18,7 @@ detached and never leaks into another call. A stream is one span, ended with its
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import grpc
 
@@ -67,7 +67,7 @@ class Tracing(Interceptor):
     def on_call(self, call: CallInfo) -> None:
         """Start the call's span; a client sends its context, a server continues the caller's and makes it current."""
         service, method = service_and_method(call.method)
-        attributes = {"rpc.system": "apache_dubbo", "rpc.service": service, "rpc.method": method}
+        attributes: Dict[str, Any] = {"rpc.system": "apache_dubbo", "rpc.service": service, "rpc.method": method}
         host, port = host_and_port(call.peer)
         trace = self._trace
         if call.side == "client":
