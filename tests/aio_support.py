@@ -1,21 +1,21 @@
-"""Helpers for the asyncio tests: async test bodies on a fresh loop, aio servers on a loop thread.
+"""Helpers for the asyncio tests: async test bodies on a fresh loop, asyncio clients and stubs.
 
-No pytest plugin: ``@aio_test`` runs an ``async def`` test with ``asyncio.run``. Servers
-run on their own event loop thread, as a separate process would, so the same fixture
-serves asyncio clients and sync clients alike.
+No pytest plugin: ``@aio_test`` runs an ``async def`` test with ``asyncio.run``. The server
+fixtures (``serve``, ``aio_serve``, ``any_serve``) live in conftest.py with the others; they
+are re-exported here for the modules that import them by name.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import threading
-from typing import Any, Callable, Iterator, List
+from typing import Any, Callable
 
 import pytest
+from conftest import aio_serve, any_serve, serve  # noqa: F401  (re-exported fixtures)
 
 import dubbo
-from dubbo import RpcMethodHandler, RpcServiceHandler, ServiceConfig, aio
+from dubbo import RpcMethodHandler, RpcServiceHandler, aio
 
 
 def aio_test(fn: Callable[..., Any]) -> Callable[..., None]:
@@ -26,48 +26,6 @@ def aio_test(fn: Callable[..., Any]) -> Callable[..., None]:
         asyncio.run(asyncio.wait_for(fn(*args, **kwargs), 60))
 
     return test
-
-
-def _configs(services) -> List[ServiceConfig]:
-    configs = []
-    for service in services:
-        if isinstance(service, ServiceConfig):
-            service.port = 0 if service.port is None else service.port
-            service.host = service.host or "127.0.0.1"
-            configs.append(service)
-        else:
-            configs.append(ServiceConfig(service, host="127.0.0.1", port=0))
-    return configs
-
-
-@pytest.fixture
-def aio_serve() -> Iterator[Callable[..., aio.Server]]:
-    """Start ``dubbo.aio.Server`` s on free ports, on a loop thread; all stopped at the end."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="aio-test-server", daemon=True)
-    thread.start()
-    servers: List[aio.Server] = []
-
-    def start(*services, **options) -> aio.Server:
-        server = aio.Server(_configs(services), **options)
-        asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
-        servers.append(server)
-        return server
-
-    try:
-        yield start
-    finally:
-        for server in servers:
-            asyncio.run_coroutine_threadsafe(server.stop(0), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
-
-
-@pytest.fixture(params=["aio", "sync"])
-def any_serve(request, aio_serve, serve) -> Callable[..., Any]:
-    """Either server: every behaviour of the asyncio API holds on both."""
-    return aio_serve if request.param == "aio" else serve
 
 
 def connect(url: str) -> aio.Client:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import pathlib
 import sys
-from typing import Callable, Iterator, List
+import threading
+from typing import Any, Callable, Iterator, List
 
 import pytest
 
 import dubbo
-from dubbo import RpcMethodHandler, RpcServiceHandler, ServiceConfig
+from dubbo import RpcMethodHandler, RpcServiceHandler, ServiceConfig, aio
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROTOS = ROOT / "protos"
@@ -48,29 +50,63 @@ def greeter_pb2_grpc(protos):
     return importlib.import_module("greeter_pb2_grpc")
 
 
+def loopback(services) -> List[ServiceConfig]:
+    """``ServiceConfig`` s for the services (handlers or configs) on 127.0.0.1, free ports unless set."""
+    configs = []
+    for service in services:
+        if isinstance(service, ServiceConfig):
+            service.port = 0 if service.port is None else service.port
+            service.host = service.host or "127.0.0.1"
+            configs.append(service)
+        else:
+            configs.append(ServiceConfig(service, host="127.0.0.1", port=0))
+    return configs
+
+
 @pytest.fixture
 def serve() -> Iterator[Callable[..., dubbo.Server]]:
     """Start ``dubbo.Server`` s on free loopback ports; all are stopped at the end of the test."""
     servers: List[dubbo.Server] = []
 
     def start(*services, **server_options) -> dubbo.Server:
-        configs = []
-        for service in services:
-            if isinstance(service, ServiceConfig):
-                if service.port is None:
-                    service.port = 0
-                if service.host is None:
-                    service.host = "127.0.0.1"
-                configs.append(service)
-            else:
-                configs.append(ServiceConfig(service, host="127.0.0.1", port=0))
-        server = dubbo.Server(configs, **server_options).start()
+        server = dubbo.Server(loopback(services), **server_options).start()
         servers.append(server)
         return server
 
     yield start
     for server in servers:
         server.stop(0)
+
+
+@pytest.fixture
+def aio_serve() -> Iterator[Callable[..., aio.Server]]:
+    """Start ``dubbo.aio.Server`` s on free loopback ports, on a loop thread of their own (as a
+    separate process would be), so they serve asyncio and sync clients alike; all stopped at the end."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="aio-test-server", daemon=True)
+    thread.start()
+    servers: List[aio.Server] = []
+
+    def start(*services, **options) -> aio.Server:
+        server = aio.Server(loopback(services), **options)
+        asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+        servers.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            asyncio.run_coroutine_threadsafe(server.stop(0), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+@pytest.fixture(params=["aio", "sync"])
+def any_serve(request, aio_serve, serve) -> Callable[..., Any]:
+    """Either server: every behaviour of the asyncio API holds on both."""
+    return aio_serve if request.param == "aio" else serve
 
 
 @pytest.fixture
