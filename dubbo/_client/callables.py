@@ -10,7 +10,7 @@ arguments. Inside a handler, a call inherits what is left of the handler's deadl
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, cast
 
 import grpc
 
@@ -254,7 +254,10 @@ class ClientStreamCallable(CallableBase):
                 writer.is_active = future.running
                 return SingleResponse(future, writer)
             response, call = self._rpc.with_call(
-                iter(requests), timeout=self._deadline(), metadata=self._metadata, wait_for_ready=self._wait_for_ready
+                iter(cast(Iterable[Any], requests)),
+                timeout=self._deadline(),
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
             )
         except grpc.RpcError as error:
             return SingleResponse(_Ended(None, error, error))
@@ -275,7 +278,7 @@ class BidiStreamCallable(CallableBase):
             requests = writer
         try:
             call = self._rpc(
-                iter(requests),
+                iter(cast(Iterable[Any], requests)),
                 timeout=self._deadline(),
                 metadata=self._metadata,
                 wait_for_ready=self._wait_for_ready,
@@ -339,6 +342,7 @@ class _ServerMetadata:
     """Reading what the server sent besides messages, from ``self._call``."""
 
     __slots__ = ()
+    _call: Any  # grpcio's call (or future)
 
     def initial_metadata(self) -> Sequence[Tuple[str, Any]]:
         """The raw response headers (waits for them)."""
@@ -370,6 +374,7 @@ class CallResult(_ServerMetadata):
 
 class _Writable:
     __slots__ = ()
+    _writer: Optional[RequestQueue]  # None for calls made with a request iterable
 
     def write(self, message: Any) -> None:
         """Send one request (only for calls made without a request iterable)."""

@@ -58,7 +58,7 @@ class ClientBase:
             dubbo.application_config.name if dubbo is not None and dubbo.application_config else None
         )
         self._address = reference.address
-        self._registry = getattr(dubbo, "registry_config", None)
+        self._registry: Any = getattr(dubbo, "registry_config", None)
         if self._address is None and self._registry is None:
             raise ValueError(
                 f"{reference.service}: no host to call; give host and port "
@@ -160,7 +160,7 @@ class Client(ClientBase):
             from .._registry.cluster import ClusterChannel  # kazoo is needed only when a registry is used
 
             # Channel-shaped: its multicallables pick a provider per call (dubbo/_registry/cluster.py).
-            self._channel = ClusterChannel(reference, self._registry, self._application)
+            self._channel: Any = ClusterChannel(reference, self._registry, self._application)
         else:
             self._channel = open_channel(reference, self._address)
 

@@ -66,10 +66,10 @@ class AsyncReadStream:
         except grpc.RpcError as error:
             raise self._failed(error) from None
         except asyncio.CancelledError:
-            error = self._why_cancelled()
-            if error is None:
+            why = self._why_cancelled()
+            if why is None:
                 raise
-            raise self._failed(error) from None
+            raise self._failed(why) from None
         if message is _GRPC_EOF:
             self._ended = True
             return EOF

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .triple import HEADER_CONVERT
 
@@ -48,7 +48,7 @@ def encode_attachments(attachments: Optional[Mapping[str, Any]]) -> Metadata:
     """Metadata pairs for grpcio; done once per reference or per ``with_options``, never per call."""
     if not attachments:
         return ()
-    pairs = []
+    pairs: List[Tuple[str, Any]] = []
     originals: Dict[str, str] = {}
     for key, value in attachments.items():
         if value is None:

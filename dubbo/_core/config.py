@@ -200,7 +200,7 @@ class RegistryConfig:
         parts = urllib.parse.urlsplit(url)
         if not parts.scheme:
             raise ValueError(f"not a registry URL (no scheme): {url!r}")
-        query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+        query: Dict[str, Any] = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
         hosts = parts.netloc.rpartition("@")[2]
         addresses = [a for a in hosts.split(",") if a]
         if not addresses:

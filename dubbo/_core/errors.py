@@ -56,11 +56,11 @@ class RpcError(grpc.RpcError):
         """The status message, as grpcio's ``RpcError.details()`` (rich details are ``status_details``)."""
         return self.message
 
-    def initial_metadata(self) -> Tuple[Tuple[str, Any], ...]:
+    def initial_metadata(self) -> Tuple[Any, ...]:
         """The response headers the server sent, as grpcio's ``initial_metadata()``."""
         return self._initial_metadata
 
-    def trailing_metadata(self) -> Tuple[Tuple[str, Any], ...]:
+    def trailing_metadata(self) -> Tuple[Any, ...]:
         """The trailers the server sent, as grpcio's ``trailing_metadata()``."""
         return self._trailing_metadata
 
@@ -69,11 +69,12 @@ class RpcError(grpc.RpcError):
         """Translate an error raised by grpcio (which is also its ``grpc.Call``)."""
         if isinstance(error, RpcError):
             return error
+        call: Any = error
         try:
-            code = error.code()
-            message = error.details() or ""
-            initial = error.initial_metadata() or ()
-            trailing = error.trailing_metadata() or ()
+            code = call.code()
+            message = call.details() or ""
+            initial = call.initial_metadata() or ()
+            trailing = call.trailing_metadata() or ()
         except Exception:  # a bare grpc.RpcError carries no status
             return cls(grpc.StatusCode.UNKNOWN, str(error))
         if code is grpc.StatusCode.INTERNAL and message == _GRPC_SERIALIZING:

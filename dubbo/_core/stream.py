@@ -86,6 +86,7 @@ class ReadStream:
                     self._error = error
                     raise
             self._start_pump()
+        assert self._pump is not None
         try:
             item = self._pump.get(timeout=timeout)
         except queue.Empty:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import socket
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, cast
 
 import grpc
 
@@ -168,39 +168,37 @@ def with_compression(handler: grpc.RpcMethodHandler, compression: Optional[grpc.
     field, behavior = behavior_of(handler)
 
     # grpc.aio looks at what kind of function a behavior is, so the wrapper keeps the kind.
+    async def compressed_async_stream(request_or_iterator: Any, context: Any) -> Any:
+        context.set_compression(compression)
+        async for response in behavior(request_or_iterator, context):
+            yield response
+
+    async def compressed_async_single(request_or_iterator: Any, context: Any) -> Any:
+        context.set_compression(compression)
+        response = await behavior(request_or_iterator, context)
+        # grpc.aio sends a single response's headers without the compression it was
+        # asked for, so they go out here (unless the handler already sent its own).
+        try:
+            await context.send_initial_metadata(())
+        except grpc.aio.UsageError:
+            pass
+        return response
+
+    async def compressed_async(request_or_iterator: Any, context: Any) -> Any:
+        context.set_compression(compression)
+        return await behavior(request_or_iterator, context)
+
+    def compressed_sync(request_or_iterator: Any, context: Any) -> Any:
+        context.set_compression(compression)
+        return behavior(request_or_iterator, context)
+
     if inspect.isasyncgenfunction(behavior):
-
-        async def compressed(request_or_iterator: Any, context: Any) -> Any:
-            context.set_compression(compression)
-            async for response in behavior(request_or_iterator, context):
-                yield response
-
-    elif inspect.iscoroutinefunction(behavior) and field in ("unary_unary", "stream_unary"):
-
-        async def compressed(request_or_iterator: Any, context: Any) -> Any:
-            context.set_compression(compression)
-            response = await behavior(request_or_iterator, context)
-            # grpc.aio sends a single response's headers without the compression it was
-            # asked for, so they go out here (unless the handler already sent its own).
-            try:
-                await context.send_initial_metadata(())
-            except grpc.aio.UsageError:
-                pass
-            return response
-
+        compressed: Callable[..., Any] = compressed_async_stream
     elif inspect.iscoroutinefunction(behavior):
-
-        async def compressed(request_or_iterator: Any, context: Any) -> Any:
-            context.set_compression(compression)
-            return await behavior(request_or_iterator, context)
-
+        compressed = compressed_async if handler.response_streaming else compressed_async_single
     else:
-
-        def compressed(request_or_iterator: Any, context: Any) -> Any:
-            context.set_compression(compression)
-            return behavior(request_or_iterator, context)
-
-    return handler._replace(**{field: compressed})
+        compressed = compressed_sync
+    return cast(Any, handler)._replace(**{field: compressed})
 
 
 _COMPRESSION = {
