@@ -20,7 +20,7 @@ import grpc
 
 from .._core.async_stream import AsyncServerStream
 from .._core.calls import KINDS, current_call
-from .failures import decoded_requests, end_with_error, request_decoder, response_encoder
+from .failures import RequestDecoder, end_with_error, response_encoder
 from .handlers import RpcMethodHandler
 
 __all__ = ["LoopThread", "async_method_handler", "is_async", "responder", "first_then_eof", "unwritable"]
@@ -255,14 +255,11 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
     """The sync grpcio method handler that runs the async ``handler`` on ``loop_thread``."""
     fn = handler.method
     method = f"/{service}/{handler.method_name}"
-    deserialize = handler.request_deserializer
     encode = response_encoder(handler.response_serializer, method)
     kind = KINDS[handler.kind]
-    # Messages are (de)serialized here, as the sync adapters do, for their status on a bad one.
-    decode = request_decoder(deserialize, method)
-
-    def stream(requests: Iterator[bytes]) -> Iterator[Any]:
-        return requests if deserialize is None else decoded_requests(requests, deserialize, method)
+    # Requests are decoded as the sync adapters do, for their status on a bad one.
+    decoder = RequestDecoder(handler.request_deserializer, method, kind.request_streaming)
+    decode, stream = decoder.single, decoder.stream
 
     if not kind.response_streaming:
 
@@ -274,7 +271,7 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
         def one_out(request: Any, context: grpc.ServicerContext) -> bytes:
             return _result(loop_thread, fn(argument(request, context)), context, method, encode)
 
-        return kind.method_handler(one_out)
+        return kind.method_handler(one_out, decoder.deserializer)
 
     respond = responder(fn)
 
@@ -284,4 +281,4 @@ def async_method_handler(service: str, handler: RpcMethodHandler, loop_thread: L
     def one_in(data: bytes, context: grpc.ServicerContext) -> Iterator[bytes]:
         return _responses(loop_thread, respond, first_then_eof(decode(data, context)), context, method, encode)
 
-    return kind.method_handler(streams_in if kind.request_streaming else one_in)
+    return kind.method_handler(streams_in if kind.request_streaming else one_in, decoder.deserializer)

@@ -20,7 +20,7 @@ from .._core.calls import KINDS, current_call
 from .._core.errors import RpcError
 from .._core.stream import ReadStream
 from .async_calls import LoopThread, async_method_handler, is_async
-from .failures import decoded_requests, end_with_error, request_decoder, response_encoder
+from .failures import RequestDecoder, end_with_error, response_encoder
 from .handlers import RpcMethodHandler
 
 __all__ = ["ServerStream", "grpc_method_handler"]
@@ -28,10 +28,6 @@ __all__ = ["ServerStream", "grpc_method_handler"]
 _log = logging.getLogger("dubbo.server")
 
 _DONE = object()
-
-
-def _identity(data: bytes) -> bytes:
-    return data
 
 
 class _Returned:
@@ -159,17 +155,13 @@ def grpc_method_handler(
             raise ValueError(f"/{service}/{handler.method_name} is an async handler: it needs the server's loop thread")
         return async_method_handler(service, handler, loop_thread)
     method = f"/{service}/{handler.method_name}"
-    # Messages are (de)serialized here rather than by grpcio, whose statuses for a bad
-    # message ("Exception deserializing request!") name neither method nor cause, and
-    # whose sync server leaves the caller waiting on a response that is not bytes.
-    deserialize = handler.request_deserializer or _identity
+    # Failures to (de)serialize get statuses of our own: grpcio's for a bad message
+    # ("Exception deserializing request!") name neither method nor cause, and its sync
+    # server leaves the caller waiting on a response that is not bytes.
     encode = response_encoder(handler.response_serializer, method)
     kind = KINDS[handler.kind]
-
-    single = request_decoder(handler.request_deserializer, method)
-
-    def stream(requests: Iterator[bytes]) -> Iterator[Any]:
-        return requests if deserialize is _identity else decoded_requests(requests, deserialize, method)
+    decoder = RequestDecoder(handler.request_deserializer, method, kind.request_streaming)
+    single, stream = decoder.single, decoder.stream
 
     # Each behavior first makes its call the current one (for server_context() and
     # deadline propagation); grpcio then iterates any response generator on this thread.
@@ -184,7 +176,7 @@ def grpc_method_handler(
             current_call.set(context)
             return responses(fn, ServerStream(iter((single(data, context),)), context), context, method, encode)
 
-        return kind.method_handler(streams_in if kind.request_streaming else one_in)
+        return kind.method_handler(streams_in if kind.request_streaming else one_in, decoder.deserializer)
 
     argument = (lambda requests, context: ReadStream(stream(requests))) if kind.request_streaming else single
 
@@ -196,4 +188,4 @@ def grpc_method_handler(
         except Exception as error:
             end_with_error(context, error, method)
 
-    return kind.method_handler(one_out)
+    return kind.method_handler(one_out, decoder.deserializer)

@@ -11,7 +11,7 @@ import grpc
 
 from .._core.errors import RpcError
 
-__all__ = ["end_with_error", "undecodable", "decoded_requests", "request_decoder", "response_encoder", "unframed"]
+__all__ = ["end_with_error", "undecodable", "RequestDecoder", "response_encoder", "unframed"]
 
 _log = logging.getLogger("dubbo.server")
 
@@ -38,34 +38,77 @@ def undecodable(method: str, error: Exception) -> RpcError:
     )
 
 
-def request_decoder(
-    deserialize: Optional[Callable[[bytes], Any]], method: str
-) -> Callable[[bytes, grpc.ServicerContext], Any]:
-    """How a sync adapter decodes the one request of a call: a body that is not a gRPC message,
-    or one the deserializer refuses, ends the call with a status naming the method."""
+class _Refused:
+    """A request the deserializer refused, as grpcio hands it to the behavior."""
 
-    def decode(data: bytes, context: grpc.ServicerContext) -> Any:
-        if not data:
-            refusal = unframed(context.invocation_metadata(), method)
+    __slots__ = ("error",)
+
+    def __init__(self, error: RpcError) -> None:
+        self.error = error
+
+
+_EMPTY = object()  # an empty single request: its body may not have been a gRPC message
+
+
+class RequestDecoder:
+    """How an adapter decodes a method's requests: grpcio calls ``deserializer`` (None for bytes),
+    which never raises, and ``single`` / ``checked`` / ``stream`` then end the call with a status
+    naming the method for a request it refused or a body that is not a gRPC message.
+
+    grpcio, not the behavior, deserializes so that it drops each request's bytes at once: a
+    behavior given the bytes holds them (and grpcio's frame does too) for the whole call, so a
+    1 MiB request lived beside its parsed copy and the reply, which put glibc's heap past its
+    trim threshold and every call through page faults (BENCHMARKS.md, "1 MiB protobuf").
+    """
+
+    __slots__ = ("deserializer", "_deserialize", "_method")
+
+    def __init__(self, deserialize: Optional[Callable[[bytes], Any]], method: str, streaming: bool) -> None:
+        self._deserialize = deserialize
+        self._method = method
+        self.deserializer: Optional[Callable[[bytes], Any]] = None
+        if deserialize is not None:
+            self.deserializer = self._each if streaming else self._single
+
+    def _each(self, data: bytes) -> Any:
+        try:
+            return self._deserialize(data)  # type: ignore[misc]
+        except Exception as error:
+            return _Refused(undecodable(self._method, error))
+
+    def _single(self, data: bytes) -> Any:
+        return self._each(data) if data else _EMPTY
+
+    def checked(self, request: Any, context: Any) -> Any:
+        """The call's single request as grpcio decoded it; raises the RpcError that refuses it."""
+        if request.__class__ is _Refused:
+            raise request.error
+        if request is _EMPTY or (self._deserialize is None and not request):
+            refusal = unframed(context.invocation_metadata(), self._method)
             if refusal is not None:
-                end_with_error(context, refusal, method)
-        if deserialize is None:
-            return data
+                raise refusal
+            if request is _EMPTY:
+                request = self._each(b"")
+                if request.__class__ is _Refused:
+                    raise request.error
+        return request
+
+    def single(self, request: Any, context: grpc.ServicerContext) -> Any:
+        """``checked`` for the sync adapters: a refused request ends the call."""
         try:
-            return deserialize(data)
-        except Exception as error:
-            end_with_error(context, undecodable(method, error), method)
+            return self.checked(request, context)
+        except RpcError as error:
+            end_with_error(context, error, self._method)
 
-    return decode
+    def stream(self, requests: Iterator[Any]) -> Iterator[Any]:
+        """The request stream, ending with the status of the first request the deserializer refused."""
+        return requests if self._deserialize is None else _checked(requests)
 
 
-def decoded_requests(requests: Iterator[bytes], deserialize: Callable[[bytes], Any], method: str) -> Iterator[Any]:
-    """Request messages deserialized here, so a bad one gets a status naming the method."""
-    for data in requests:
-        try:
-            request = deserialize(data)
-        except Exception as error:
-            raise undecodable(method, error) from None
+def _checked(requests: Iterator[Any]) -> Iterator[Any]:
+    for request in requests:
+        if request.__class__ is _Refused:
+            raise request.error
         yield request
 
 

@@ -283,7 +283,7 @@ def _sync_handler(service: str, handler: RpcMethodHandler, executor: Executor) -
     async def many_out(request: Any, context: Any) -> None:
         await stream(behavior, requests_of(request, context), context)
 
-    return kind.method_handler(many_out if kind.response_streaming else one_out)
+    return kind.method_handler(many_out if kind.response_streaming else one_out, sync.request_deserializer)
 
 
 def aio_method_handler(service: str, handler: RpcMethodHandler, executor: Optional[Executor] = None) -> grpc.RpcMethodHandler:
