@@ -38,6 +38,7 @@ from .._core.triple import SERVICE_GROUP, SERVICE_VERSION
 from .channel_pool import SharedChannels
 from .directory import Channels, Directory, Invoker, Started
 from .loadbalance import load_balance
+from .migration import MigrationRule
 from .url import consumer_url, local_host
 from .zookeeper import CONSUMERS, ZooKeeperRegistry, acquire_registry
 
@@ -129,12 +130,13 @@ class ClusterChannel:
             version=reference.version,
             group=reference.group,
         )
+        rule = MigrationRule.of(reference.parameters, registry_config.parameters)
         self.closed = False
         registry = acquire_registry(registry_config)
         self._registry: Optional[ZooKeeperRegistry] = registry
         try:
             self._consumer_path = registry.register(consumer, CONSUMERS)
-            self.directory = Directory(registry, consumer, reference, channels or SharedChannels(reference))
+            self.directory = Directory(registry, consumer, reference, channels or SharedChannels(reference), rule=rule)
         except BaseException:
             registry.release()
             raise

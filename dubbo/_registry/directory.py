@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tupl
 
 from .._core.triple import SERVICE_GROUP, SERVICE_VERSION
 from .loadbalance import CallStats
+from .migration import MigratingSubscription, MigrationRule
 from .url import URL
 from .zookeeper import ZooKeeperRegistry, configure
 
@@ -128,17 +129,19 @@ class Invoker:
 
 
 class Directory:
-    """The invokers of one reference, replaced as a whole on every registry change."""
+    """The invokers of one reference, replaced as a whole on every registry change; from the
+    interface or the application level as the migration ``rule`` decides (migration.py)."""
 
     def __init__(self, registry: ZooKeeperRegistry, subscription_url: URL, reference: Any, channels: Channels,
-                 on_change: Optional[Callable[[Sequence[Invoker]], None]] = None) -> None:
+                 on_change: Optional[Callable[[Sequence[Invoker]], None]] = None,
+                 rule: MigrationRule = MigrationRule()) -> None:
         self._service = reference.service
         self._channels = channels
         self._lock = threading.Lock()
         self._closed = False
         self.invokers: Tuple[Invoker, ...] = ()
         self._on_change = on_change
-        self._subscription = registry.subscribe(subscription_url, self._update)
+        self._subscription = MigratingSubscription(registry, subscription_url, self._update, rule, reference)
 
     def _update(self, providers: List[URL], configurators: List[URL]) -> None:
         providers = configure(providers, configurators)

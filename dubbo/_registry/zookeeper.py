@@ -12,7 +12,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import grpc
 
@@ -22,7 +22,7 @@ from .url import URL, decode, encode, local_host
 
 try:
     from kazoo.client import KazooClient, KazooState
-    from kazoo.exceptions import KazooException, NodeExistsError, NoNodeError
+    from kazoo.exceptions import BadVersionError, KazooException, NodeExistsError, NoNodeError
     from kazoo.handlers.threading import KazooTimeoutError
     from kazoo.security import CREATOR_ALL_ACL
 
@@ -30,12 +30,25 @@ try:
 except ImportError:  # pragma: no cover - exercised only without the extra
     KazooClient = None
 
-__all__ = ["ZooKeeperRegistry", "acquire_registry", "is_match", "mismatch", "unreachable"]
+__all__ = [
+    "ZooKeeperRegistry",
+    "acquire_registry",
+    "is_match",
+    "mismatch",
+    "unreachable",
+    "unreachable_errors",
+    "forget_watcher",
+    "BadVersionError",
+    "NodeExistsError",
+    "NoNodeError",
+]
 
 log = logging.getLogger("dubbo.registry")
 
 PROVIDERS, CONSUMERS, CONFIGURATORS, ROUTERS = "providers", "consumers", "configurators", "routers"
 SUBSCRIBED = (PROVIDERS, CONFIGURATORS, ROUTERS)  # Java's RegistryConstants.ALL_CATEGORIES
+DEFAULT_GROUP = "dubbo"
+SERVICES_ROOT = "/services"
 DEFAULT_SESSION_MS = 60_000  # Java's zookeeper session default
 DEFAULT_CONNECT_MS = 30_000  # Java's zookeeper connect timeout default
 
@@ -101,6 +114,17 @@ def configure(providers: Sequence[URL], configurators: Sequence[URL]) -> List[UR
     return result
 
 
+def unreachable_errors() -> Tuple[type, ...]:
+    """The kazoo errors that mean ZooKeeper could not be reached (or answer) just now."""
+    return _UNREACHABLE
+
+
+def forget_watcher(client: "KazooClient", path: str, watcher: Callable, children: bool = True) -> None:
+    """Drop a watcher kazoo holds for ``path`` (kazoo has no API for it), so no callback outlives its owner."""
+    watchers = getattr(client, "_child_watchers" if children else "_data_watchers", {})
+    watchers.get(path, set()).discard(watcher)
+
+
 def unreachable(hosts: str, why: str) -> RpcError:
     """The error for a registry that cannot be reached: UNAVAILABLE, as for an unreachable server."""
     return RpcError(grpc.StatusCode.UNAVAILABLE, f"ZooKeeper at {hosts} is unreachable ({why})")
@@ -156,11 +180,9 @@ class _Subscription:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-        # kazoo has no API to drop a child watcher; forget ours so no callback outlives us.
-        watchers = getattr(self._registry.client, "_child_watchers", {})
         for path in self._paths.values():
-            watchers.get(path, set()).discard(self._on_event)
-        self._registry._subscriptions.discard(self)
+            forget_watcher(self._registry.client, path, self._on_event)
+        self._registry.remove_subscription(self)
 
 
 def _parse_all(children: Sequence[str]) -> List[URL]:
@@ -183,8 +205,11 @@ class ZooKeeperRegistry:
             )
         if config.protocol != "zookeeper":
             raise ValueError(f"unsupported registry {config.protocol!r}: only zookeeper:// is implemented")
-        group = config.group or "dubbo"
+        group = config.group or DEFAULT_GROUP
         self.root = "" if group.strip("/") == "" else "/" + group.strip("/")
+        # Application instances: Curator's base path, /services unless the registry names a group
+        # (ZookeeperServiceDiscovery.DEFAULT_GROUP, CuratorFrameworkUtils#getRootPath).
+        self.services_root = SERVICES_ROOT if group == DEFAULT_GROUP else self.root
         session_ms = int(config.parameters.get("session", DEFAULT_SESSION_MS))
         connect_ms = config.timeout or DEFAULT_CONNECT_MS
         auth = None
@@ -206,6 +231,7 @@ class ZooKeeperRegistry:
         self._node_data = local_host().encode()
         self._registered: Dict[str, None] = {}
         self._subscriptions: set = set()
+        self._recoveries: List[Callable[[], None]] = []
         self._session_lost = False
         self._closed = False
         self._lock = threading.Lock()
@@ -232,7 +258,7 @@ class ZooKeeperRegistry:
         path = self.node_path(url, category)
         with self._lock:
             self._registered[path] = None
-        self._create_ephemeral(path)
+        self.create_ephemeral(path)
         return path
 
     def unregister(self, path: str) -> None:
@@ -249,14 +275,33 @@ class ZooKeeperRegistry:
     def subscribe(self, consumer: URL, listener: Listener) -> _Subscription:
         """Call ``listener(providers, configurators)`` now and on every change."""
         subscription = _Subscription(self, consumer, listener)
-        self._subscriptions.add(subscription)
+        self.add_subscription(subscription)
         subscription.refresh()
         return subscription
 
-    def _create_ephemeral(self, path: str) -> None:
+    def add_subscription(self, subscription: Any) -> None:
+        """Have ``subscription.refresh()`` called after every reconnection."""
+        self._subscriptions.add(subscription)
+
+    def remove_subscription(self, subscription: Any) -> None:
+        self._subscriptions.discard(subscription)
+
+    def add_recovery(self, recover: Callable[[], None]) -> None:
+        """Have ``recover()`` called after a session expiry, before the registered nodes are rewritten."""
+        with self._lock:
+            self._recoveries.append(recover)
+
+    def remove_recovery(self, recover: Callable[[], None]) -> None:
+        with self._lock:
+            if recover in self._recoveries:
+                self._recoveries.remove(recover)
+
+    def create_ephemeral(self, path: str, data: Optional[bytes] = None) -> None:
+        """Create an ephemeral node (and its parents), taking over one an earlier session left."""
+        data = self._node_data if data is None else data
         session_id = self.client.client_id[0] if self.client.client_id else None
         try:
-            self.client.retry(self.client.create, path, self._node_data, ephemeral=True, makepath=True)
+            self.client.retry(self.client.create, path, data, ephemeral=True, makepath=True)
         except NodeExistsError:
             stat = self.client.exists(path)
             if stat is not None and stat.ephemeralOwner == session_id:
@@ -266,7 +311,7 @@ class ZooKeeperRegistry:
                 self.client.delete(path)
             except NoNodeError:
                 pass
-            self.client.retry(self.client.create, path, self._node_data, ephemeral=True, makepath=True)
+            self.client.retry(self.client.create, path, data, ephemeral=True, makepath=True)
 
     def _on_state(self, state: str) -> None:
         # Called on kazoo's connection thread: never block here.
@@ -280,9 +325,15 @@ class ZooKeeperRegistry:
         if session_lost:
             with self._lock:
                 paths = list(self._registered)
+                recoveries = list(self._recoveries)
+            for recover in recoveries:
+                try:
+                    recover()
+                except _UNREACHABLE as error:
+                    log.warning("registry: could not re-register an application instance (%s)", error)
             for path in paths:
                 try:
-                    self._create_ephemeral(path)
+                    self.create_ephemeral(path)
                 except _UNREACHABLE as error:
                     log.warning("registry: could not re-register %s (%s)", path, error)
         for subscription in list(self._subscriptions):
