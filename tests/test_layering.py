@@ -5,6 +5,8 @@
     _client         the sync client                             -> _core, _registry
     _server         the sync server                             -> _core, _registry
     hessian2        Hessian 2.0, a leaf                         -> nothing of dubbo
+    hessian2.wrapper  Triple's wrapper mode over it: needs the core's errors, headers and current call
+                                                                -> _core, hessian2
     observability   tracing, metrics, access log, QoS port      -> _core
     aio             the asyncio front end, on the sync package  -> all of the above
     the rest        public names, bootstrap, CLI, codegen       -> anything
@@ -26,6 +28,7 @@ ALLOWED = {
     "dubbo._client": {"dubbo._core", "dubbo._registry", "dubbo._client"},
     "dubbo._server": {"dubbo._core", "dubbo._registry", "dubbo._server"},
     "dubbo.hessian2": {"dubbo.hessian2"},
+    "dubbo.hessian2.wrapper": {"dubbo.hessian2", "dubbo._core"},
     "dubbo.codegen": {"dubbo.codegen"},
     "dubbo.observability": {"dubbo._core", "dubbo.observability"},
 }

@@ -16,12 +16,13 @@ import grpc
 
 from .._core.attachments import decode_attachments, encode_attachments
 from .._core.calls import current_call, remaining_deadline
-from .._core.errors import RpcError
+from .._core.errors import RpcError, exception_code
 from .._core.stream import EOF, ReadStream, RequestQueue
 from .._core.transport import compression_of
 
 __all__ = [
     "UnaryCallable",
+    "ThrowingUnaryCallable",
     "ClientStreamCallable",
     "ServerStreamCallable",
     "BidiStreamCallable",
@@ -119,8 +120,9 @@ class CallableBase:
 
     def __copy__(self):
         other = object.__new__(type(self))
-        for name in CallableBase.__slots__:
-            setattr(other, name, getattr(self, name))
+        for cls in type(self).__mro__:
+            for name in getattr(cls, "__slots__", ()):
+                setattr(other, name, getattr(self, name))
         return other
 
     def _request(self, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> bytes:
@@ -199,6 +201,62 @@ class UnaryCallable(CallableBase):
         except ValueError as error:
             raise closed_client(error) from None
         return SingleResponse(future)
+
+
+class ThrowingUnaryCallable(UnaryCallable):
+    """A unary call whose response may be an exception the provider threw (Triple's wrapper mode): a
+    non-zero ``tri-exception-code`` response header says so, and ``raised(response, code, headers,
+    trailers)``, the response deserializer's, makes the error to raise. Only such calls read headers."""
+
+    __slots__ = ("_raised",)
+
+    def __init__(self, *args: Any, raised: Callable[..., RpcError]) -> None:
+        super().__init__(*args)
+        self._raised = raised
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.with_call(*args, **kwargs)[0]
+
+    def with_call(self, *args: Any, **kwargs: Any) -> Tuple[Any, "CallResult"]:
+        response, result = super().with_call(*args, **kwargs)
+        code = exception_code(result.initial_metadata())
+        if code:
+            raise self._raised(response, code, result.initial_metadata(), result.trailing_metadata())
+        return response, result
+
+    def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
+        request = self._request(args, kwargs)
+        try:
+            future = self._rpc.future(
+                request,
+                timeout=self._deadline(),
+                metadata=self._metadata,
+                wait_for_ready=self._wait_for_ready,
+                compression=self._compression,
+            )
+        except ValueError as error:
+            raise closed_client(error) from None
+        return SingleResponse(_ThrowingFuture(future, self._raised))
+
+
+class _ThrowingFuture:
+    """A grpcio unary future whose ``result()`` raises the exception a ``tri-exception-code`` response carries."""
+
+    __slots__ = ("_future", "_raised")
+
+    def __init__(self, future: Any, raised: Callable[..., RpcError]) -> None:
+        self._future = future
+        self._raised = raised
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._future, name)
+
+    def result(self, timeout: Optional[float] = None) -> Any:
+        response = self._future.result(timeout)
+        code = exception_code(self._future.initial_metadata())
+        if code:
+            raise self._raised(response, code, self._future.initial_metadata(), self._future.trailing_metadata())
+        return response
 
 
 class ServerStreamCallable(CallableBase):

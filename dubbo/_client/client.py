@@ -23,6 +23,7 @@ from .callables import (
     BidiStreamCallable,
     ClientStreamCallable,
     ServerStreamCallable,
+    ThrowingUnaryCallable,
     UnaryCallable,
     bytes_only,
 )
@@ -44,6 +45,7 @@ class ClientBase:
     """
 
     _callables: Dict[str, type]  # call kind name -> the front end's callable class
+    _throwing_unary_type: type  # a unary call whose response may be a thrown exception (wrapper mode)
     _intercepted_type: type
     # grpcio's sync channel fails a call whose streamed request it cannot serialize; grpc.aio
     # sends the rest and completes it, so the asyncio callables serialize streamed requests.
@@ -92,7 +94,14 @@ class ClientBase:
         else:
             grpc_serialize, own_serialize = serialize or bytes_only, None
         rpc = self._multicallable(kind.grpc_name, path, grpc_serialize, deserialize)
-        call = self._callables[kind.name](rpc, own_serialize, self._headers, timeout, self._compression, path)
+        settings = (rpc, own_serialize, self._headers, timeout, self._compression, path)
+        # A response deserializer that can read a thrown exception (wrapper mode's) gets unary calls that
+        # check the tri-exception-code response header; no other call reads headers.
+        raised = getattr(deserialize, "raised", None) if kind.name == UNARY else None
+        if raised is None:
+            call = self._callables[kind.name](*settings)
+        else:
+            call = self._throwing_unary_type(*settings, raised=raised)
         if self._interceptors:
             call = self._intercepted_type(call, self._interceptors, path, kind.name, peer=self._address or "")
         return call
@@ -150,6 +159,7 @@ class Client(ClientBase):
         SERVER_STREAM: ServerStreamCallable,
         BIDI_STREAM: BidiStreamCallable,
     }
+    _throwing_unary_type = ThrowingUnaryCallable
     _intercepted_type = InterceptedCallable
 
     def __init__(

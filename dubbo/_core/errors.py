@@ -9,7 +9,7 @@ import grpc
 from .calls import Metadata
 from .triple import EXCEPTION_CODE
 
-__all__ = ["RpcError"]
+__all__ = ["RpcError", "exception_code"]
 
 
 _STATUS_DETAILS = "grpc-status-details-bin"
@@ -82,7 +82,7 @@ class RpcError(grpc.RpcError):
         return cls(
             code,
             message,
-            exception_code=_exception_code(initial) or _exception_code(trailing),
+            exception_code=exception_code(initial) or exception_code(trailing),
             initial_metadata=initial,
             trailing_metadata=trailing,
             status_details=_status_details(trailing),
@@ -128,7 +128,8 @@ def _status_details(trailing: Metadata) -> List[Any]:
     return []
 
 
-def _exception_code(metadata: Metadata) -> Optional[int]:
+def exception_code(metadata: Metadata) -> Optional[int]:
+    """The non-zero ``tri-exception-code`` in ``metadata``, else None."""
     for key, value in metadata:
         if key == EXCEPTION_CODE:
             try:

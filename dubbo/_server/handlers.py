@@ -20,6 +20,10 @@ class RpcMethodHandler:
     ``stream.read()`` is the request; bidi ``fn(stream)`` iterating requests. Streaming
     handlers yield responses, return an iterable, or call ``stream.write()`` and
     ``stream.done_writing()``. Generator functions are the fastest.
+
+    A request deserializer with an ``adapt_handler(handler)`` method (wrapper mode's,
+    ``dubbo.hessian2.request_deserializer``) adapts the handler to its calling convention
+    once, here, so the servers run it as any other and IDL handlers pay nothing.
     """
 
     kind: str
@@ -35,7 +39,9 @@ class RpcMethodHandler:
         name = method_name or getattr(method, "__name__", None)
         if not name:
             raise ValueError("method_name is required for a handler without __name__")
-        return cls(kind, method, name, request_deserializer, response_serializer)
+        handler = cls(kind, method, name, request_deserializer, response_serializer)
+        adapt = getattr(request_deserializer, "adapt_handler", None)
+        return handler if adapt is None else adapt(handler)
 
     @classmethod
     def unary(

@@ -15,10 +15,11 @@ import grpc
 from .._client.callables import CallableBase, CallResult, bytes_only, closed_client, no_requests_given
 from .._core.async_stream import AsyncReadStream, task_cancelling
 from .._core.attachments import decode_attachments
-from .._core.errors import RpcError
+from .._core.errors import RpcError, exception_code
 
 __all__ = [
     "UnaryCallable",
+    "ThrowingUnaryCallable",
     "ClientStreamCallable",
     "ServerStreamCallable",
     "BidiStreamCallable",
@@ -108,6 +109,29 @@ class UnaryCallable(CallableBase):
         if asyncio.iscoroutine(call):  # a registry-balanced call: a task to cancel or await
             call = asyncio.ensure_future(call)
         return SingleResponse(call, False)
+
+
+class ThrowingUnaryCallable(UnaryCallable):
+    """A unary call whose response may be an exception the provider threw (wrapper mode), as the sync one."""
+
+    __slots__ = ("_raised",)
+
+    def __init__(self, *args: Any, raised: Callable[..., RpcError]) -> None:
+        super().__init__(*args)
+        self._raised = raised
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return (await self.with_call(*args, **kwargs))[0]
+
+    async def with_call(self, *args: Any, **kwargs: Any) -> Tuple[Any, CallResult]:
+        response, result = await super().with_call(*args, **kwargs)
+        code = exception_code(result.initial_metadata())
+        if code:
+            raise self._raised(response, code, result.initial_metadata(), result.trailing_metadata())
+        return response, result
+
+    def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
+        return SingleResponse(asyncio.ensure_future(self(*args, **kwargs)), False)
 
 
 class _Received:

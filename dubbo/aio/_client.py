@@ -11,7 +11,14 @@ from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY
 from .._core.config import ReferenceConfig
 from .._core.interceptors import Interceptor
 from .._core.transport import open_channel
-from ._callables import BidiStreamCallable, ClientStreamCallable, ServerStreamCallable, UnaryCallable, Unbound
+from ._callables import (
+    BidiStreamCallable,
+    ClientStreamCallable,
+    ServerStreamCallable,
+    ThrowingUnaryCallable,
+    UnaryCallable,
+    Unbound,
+)
 from ._intercepted import InterceptedCallable
 
 __all__ = ["Client"]
@@ -32,6 +39,7 @@ class Client(ClientBase):
         SERVER_STREAM: ServerStreamCallable,
         BIDI_STREAM: BidiStreamCallable,
     }
+    _throwing_unary_type = ThrowingUnaryCallable
     _intercepted_type = InterceptedCallable
     _grpc_serializes_streams = False
 

@@ -13,10 +13,37 @@ bound with ``@java_class("org.example.User")`` travels as that POJO (fields in o
 Java type with ``field(metadata={JAVA_TYPE: "long"})``. The binding is an attribute of the class, so there is no
 global registry: ``loads`` builds instances only of the classes it is given, and returns any other object as a
 ``JavaObject``. It never imports anything by name, and refuses malformed or oversized input with HessianError.
+
+Triple's wrapper mode (dubbo/hessian2/wrapper.py) carries Java interface calls in it:
+
+    client.unary("sayHello", request_serializer("java.lang.String"), response_deserializer)("world")
+    RpcMethodHandler.unary(fn, "sayHello", request_deserializer, response_serializer)   # fn(args)
+    JavaService(client, {"sayHello": (["java.lang.String"], "java.lang.String")}).sayHello("world")
+    GenericService(client).invoke("sayHello", ["java.lang.String"], ["world"])          # Java's $invoke
 """
 
 from ._decoder import loads
 from ._encoder import dumps
 from ._types import JAVA_TYPE, HessianError, JavaObject, java_class
+from .wrapper import (
+    Arguments,
+    GenericService,
+    JavaException,
+    JavaService,
+    RequestDeserializer,
+    RequestSerializer,
+    ResponseDeserializer,
+    ResponseSerializer,
+    overloads,
+    request_deserializer,
+    request_serializer,
+    response_deserializer,
+    response_serializer,
+)
 
-__all__ = ["dumps", "loads", "java_class", "JavaObject", "HessianError", "JAVA_TYPE"]
+__all__ = [
+    "dumps", "loads", "java_class", "JavaObject", "HessianError", "JAVA_TYPE",
+    "request_serializer", "response_deserializer", "request_deserializer", "response_serializer",
+    "RequestSerializer", "ResponseDeserializer", "RequestDeserializer", "ResponseSerializer",
+    "Arguments", "JavaException", "overloads", "JavaService", "GenericService",
+]  # fmt: skip
