@@ -29,8 +29,9 @@ from google.protobuf.descriptor import MethodDescriptor
 from ._client.client import Client
 from ._core.config import DEFAULT_PORT, ReferenceConfig, RegistryConfig
 from ._core.errors import RpcError
-from ._registry.url import URL, decode
-from ._registry.zookeeper import unreachable
+from ._registry.metadata import app_names
+from ._registry.url import URL, decode, encode
+from ._registry.zookeeper import services_root_of, unreachable
 
 __all__ = ["main", "run"]
 
@@ -79,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--group", help="the service group (tri-service-group)")
     call.add_argument("-H", "--attachment", action="append", default=[], metavar="KEY=VALUE", help="send an attachment (request header); repeatable")
     call.add_argument("--http", action="store_true", help="call a plain-HTTP Triple endpoint (http://host:port/pkg.Service/method): Java 3.3, dubbo-js, http_port")
+    call.add_argument("--hessian2", action="store_true", help="call a Java interface method (wrapper mode): the request is a JSON array of its arguments")
+    call.add_argument("--types", default="", metavar="T1,T2", help="with --hessian2: the Java parameter types, comma-separated (java.lang.String,int)")
+    call.add_argument("--generic", action="store_true", help="with --hessian2: call through $invoke, as Java's GenericService does")
 
     listing = commands.add_parser("list", parents=[tls, types], help="services and methods, from reflection")
     listing.add_argument("url", help="tri://host:port[/pkg.Service]")
@@ -280,6 +284,30 @@ def _send(call: Any, requests: Iterator[Any], failed: List[BaseException]) -> No
     call.done_writing()
 
 
+def _reference(args: argparse.Namespace, address: str, service: str, query: Dict[str, str]) -> ReferenceConfig:
+    """The reference a call goes through: the URL's settings, then the command line's version, group and TLS."""
+    reference = ReferenceConfig.from_url(f"tri://{address}/{service}?{urllib.parse.urlencode(query)}")
+    reference.version = args.service_version or reference.version
+    reference.group = args.group or reference.group
+    if _tls_wanted(args):
+        from ._core.tls import TlsConfig
+
+        reference.tls = TlsConfig(
+            root_certificates=_read(args.ca, "--ca"), cert_chain=_read(args.cert, "--cert"), private_key=_read(args.key, "--key")
+        )
+    return reference
+
+
+def _options(args: argparse.Namespace) -> Dict[str, Any]:
+    """The per-call options the command line sets: timeout and attachments."""
+    options: Dict[str, Any] = {}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.attachment:
+        options["attachments"] = _attachments(args.attachment)
+    return options
+
+
 def _call(args: argparse.Namespace) -> None:
     if args.http:
         from ._cli_http import call_http
@@ -290,6 +318,11 @@ def _call(args: argparse.Namespace) -> None:
     service, _, method_name = path.rpartition("/")
     if not service or not method_name:
         raise RpcError(INVALID_ARGUMENT, f"expected tri://host:port/pkg.Service/Method, got {args.url!r}")
+    if args.hessian2:
+        from ._cli_hessian2 import call_hessian2
+
+        call_hessian2(args, _reference(args, address, service, query), method_name, _options(args))
+        return
     pool, _ = _pool(args, address)
     method = _find_method(pool, service, method_name)
     messages = _Messages(method, pool)
@@ -301,21 +334,8 @@ def _call(args: argparse.Namespace) -> None:
         single = messages.parse(args.request, "request")
         requests = iter([single])
 
-    reference = ReferenceConfig.from_url(f"tri://{address}/{service}?{urllib.parse.urlencode(query)}")
-    reference.version = args.service_version or reference.version
-    reference.group = args.group or reference.group
-    if _tls_wanted(args):
-        from ._core.tls import TlsConfig
-
-        reference.tls = TlsConfig(
-            root_certificates=_read(args.ca, "--ca"), cert_chain=_read(args.cert, "--cert"), private_key=_read(args.key, "--key")
-        )
-    options: Dict[str, Any] = {}
-    if args.timeout is not None:
-        options["timeout"] = args.timeout
-    if args.attachment:
-        options["attachments"] = _attachments(args.attachment)
-
+    reference = _reference(args, address, service, query)
+    options = _options(args)
     with Client(reference) as client:
         factory = getattr(client, _FACTORIES[method.client_streaming, method.server_streaming])
         rpc = factory(method.name, messages.request.SerializeToString, messages.response.FromString)
@@ -409,7 +429,40 @@ def provider_record(node: str) -> Dict[str, Any]:
         "application": url.get("application"),
         "methods": methods.split(",") if methods else [],
         "parameters": dict(url.parameters),
+        "level": "interface",
     }
+
+
+def _application_records(zk: Any, root: str, services_root: str, service: str) -> List[Dict[str, Any]]:
+    """The service's application-level providers: mapped applications' instances, with their metadata."""
+    from ._registry.applications import ApplicationReader
+
+    consumer = URL("consumer", "", 0, service, {"interface": service, "version": "*", "group": "*"})
+    reader = ApplicationReader(zk, root, services_root, consumer)
+    records = []
+    for app in reader.applications():
+        for url in reader.providers(reader.instances(app))[0]:
+            record = provider_record(encode(url.to_full_string()))
+            record.update(level="application", application=app)
+            records.append(record)
+    return records
+
+
+def _list_services(zk: Any, root: str, services_root: str) -> None:
+    """Each service with its interface-level providers and the application instances mapped to it."""
+    names = set(zk.get_children(root) if zk.exists(root) else [])
+    mapped = set(zk.get_children(f"{root}/mapping") if zk.exists(f"{root}/mapping") else [])
+    for name in sorted(names | mapped):
+        line = []
+        if zk.exists(f"{root}/{name}/providers"):
+            count = len(zk.get_children(f"{root}/{name}/providers"))
+            line.append(f"{count} provider{'s' if count != 1 else ''}")
+        if name in mapped:
+            apps = app_names(zk.get(f"{root}/mapping/{name}")[0].decode("utf-8", "replace"))
+            count = sum(len(zk.get_children(f"{services_root}/{a}")) for a in apps if zk.exists(f"{services_root}/{a}"))
+            line.append(f"{count} instance{'s' if count != 1 else ''} of {','.join(apps)}")
+        if line:
+            print(f"{decode(name)}\t{', '.join(line)}")
 
 
 def _providers(args: argparse.Namespace) -> None:
@@ -434,23 +487,26 @@ def _providers(args: argparse.Namespace) -> None:
     root = "/" + registry.group.strip("/")
     try:
         if not service:
-            for name in sorted(zk.get_children(root) if zk.exists(root) else []):
-                if zk.exists(f"{root}/{name}/providers"):
-                    count = len(zk.get_children(f"{root}/{name}/providers"))
-                    print(f"{decode(name)}\t{count} provider{'s' if count != 1 else ''}")
+            _list_services(zk, root, services_root_of(registry.group))
             return
         try:
             nodes = zk.get_children(f"{root}/{service}/providers")
         except kazoo_exceptions.NoNodeError:
             nodes = []
+        records = [provider_record(node) for node in sorted(nodes)]
+        records += _application_records(zk, root, services_root_of(registry.group), service)
         shown = 0
-        for node in sorted(nodes):
-            record = provider_record(node)
+        for record in records:
             if args.service_version and record["version"] != args.service_version:
                 continue
             if args.group and record["group"] != args.group:
                 continue
-            print(json.dumps(record) if args.json else record["url"])
+            if args.json:
+                print(json.dumps(record))
+            elif record["level"] == "application":
+                print(f"{record['url']}\t(instance of {record['application']})")
+            else:
+                print(record["url"])
             shown += 1
         if not shown:
             raise RpcError(grpc.StatusCode.NOT_FOUND, f"no providers of {service} in {root} at {','.join(registry.addresses)}")
@@ -487,7 +543,13 @@ _COMMANDS = {"call": _call, "list": _list, "health": _health, "providers": _prov
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run one command; returns the exit code (the gRPC status code, 0 for OK)."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse gives ``call``'s request argument up once options follow the URL, so take it back.
+    if extra and args.command == "call" and args.request is None and len(extra) == 1 and not extra[0].startswith("-"):
+        args.request, extra = extra[0], []
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         _COMMANDS[args.command](args)
     except RpcError as error:
