@@ -29,8 +29,9 @@ from google.protobuf.descriptor import MethodDescriptor
 from ._client.client import Client
 from ._core.config import DEFAULT_PORT, ReferenceConfig, RegistryConfig
 from ._core.errors import RpcError
-from ._registry.url import URL, decode
-from ._registry.zookeeper import unreachable
+from ._registry.metadata import app_names
+from ._registry.url import URL, decode, encode
+from ._registry.zookeeper import services_root_of, unreachable
 
 __all__ = ["main", "run"]
 
@@ -428,7 +429,40 @@ def provider_record(node: str) -> Dict[str, Any]:
         "application": url.get("application"),
         "methods": methods.split(",") if methods else [],
         "parameters": dict(url.parameters),
+        "level": "interface",
     }
+
+
+def _application_records(zk: Any, root: str, services_root: str, service: str) -> List[Dict[str, Any]]:
+    """The service's application-level providers: mapped applications' instances, with their metadata."""
+    from ._registry.applications import ApplicationReader
+
+    consumer = URL("consumer", "", 0, service, {"interface": service, "version": "*", "group": "*"})
+    reader = ApplicationReader(zk, root, services_root, consumer)
+    records = []
+    for app in reader.applications():
+        for url in reader.providers(reader.instances(app))[0]:
+            record = provider_record(encode(url.to_full_string()))
+            record.update(level="application", application=app)
+            records.append(record)
+    return records
+
+
+def _list_services(zk: Any, root: str, services_root: str) -> None:
+    """Each service with its interface-level providers and the application instances mapped to it."""
+    names = set(zk.get_children(root) if zk.exists(root) else [])
+    mapped = set(zk.get_children(f"{root}/mapping") if zk.exists(f"{root}/mapping") else [])
+    for name in sorted(names | mapped):
+        line = []
+        if zk.exists(f"{root}/{name}/providers"):
+            count = len(zk.get_children(f"{root}/{name}/providers"))
+            line.append(f"{count} provider{'s' if count != 1 else ''}")
+        if name in mapped:
+            apps = app_names(zk.get(f"{root}/mapping/{name}")[0].decode("utf-8", "replace"))
+            count = sum(len(zk.get_children(f"{services_root}/{a}")) for a in apps if zk.exists(f"{services_root}/{a}"))
+            line.append(f"{count} instance{'s' if count != 1 else ''} of {','.join(apps)}")
+        if line:
+            print(f"{decode(name)}\t{', '.join(line)}")
 
 
 def _providers(args: argparse.Namespace) -> None:
@@ -453,23 +487,26 @@ def _providers(args: argparse.Namespace) -> None:
     root = "/" + registry.group.strip("/")
     try:
         if not service:
-            for name in sorted(zk.get_children(root) if zk.exists(root) else []):
-                if zk.exists(f"{root}/{name}/providers"):
-                    count = len(zk.get_children(f"{root}/{name}/providers"))
-                    print(f"{decode(name)}\t{count} provider{'s' if count != 1 else ''}")
+            _list_services(zk, root, services_root_of(registry.group))
             return
         try:
             nodes = zk.get_children(f"{root}/{service}/providers")
         except kazoo_exceptions.NoNodeError:
             nodes = []
+        records = [provider_record(node) for node in sorted(nodes)]
+        records += _application_records(zk, root, services_root_of(registry.group), service)
         shown = 0
-        for node in sorted(nodes):
-            record = provider_record(node)
+        for record in records:
             if args.service_version and record["version"] != args.service_version:
                 continue
             if args.group and record["group"] != args.group:
                 continue
-            print(json.dumps(record) if args.json else record["url"])
+            if args.json:
+                print(json.dumps(record))
+            elif record["level"] == "application":
+                print(f"{record['url']}\t(instance of {record['application']})")
+            else:
+                print(record["url"])
             shown += 1
         if not shown:
             raise RpcError(grpc.StatusCode.NOT_FOUND, f"no providers of {service} in {root} at {','.join(registry.addresses)}")

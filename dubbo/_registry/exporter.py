@@ -107,7 +107,7 @@ class Exporter:
         if self._registry is None or self.paths or self.instances:
             return
         for application, urls in self._applications.items():
-            instance = acquire_instance(self._registry, application, urls[0].host)
+            instance = acquire_instance(self._registry, application, urls[0].host, urls)
             self.instances.append(instance)
             instance.add(id(self), urls)
         if self._interface_level:

@@ -1,8 +1,10 @@
 """A provider application's instance, as Java 3.3 registers it for application-level discovery.
 
-One ``ApplicationInstance`` per application, advertised host and registry, shared by every
-server of that application in the process (Java has one instance per application): each
-server adds its provider URLs and removes them on stop. Whenever the services change, the
+One ``ApplicationInstance`` per application, advertised host and registry, shared by the
+servers of that application in the process (Java has one instance per application): each
+server adds its provider URLs and removes them on stop. A server exporting a service the
+instance lists already (same match key) gets an instance of its own at its own port, as a
+second Java process would, since ``MetadataInfo`` lists each service once. Whenever the services change, the
 instance is published in Java's order (``AbstractServiceDiscovery#register``/``update``):
 
 1. the ``MetadataInfo`` of the new revision at ``/{group}/metadata/{app}/{revision}``,
@@ -26,7 +28,7 @@ import threading
 import time
 from typing import Dict, List, Optional, Tuple
 
-from .metadata import Instance, MetadataInfo, instance_metadata
+from .metadata import Instance, MetadataInfo, ServiceInfo, instance_metadata
 from .url import URL
 from .zookeeper import BadVersionError, NodeExistsError, NoNodeError, ZooKeeperRegistry, unreachable_errors
 
@@ -39,19 +41,19 @@ _CAS_TRIES = 10
 _CAS_WAIT_S = 0.1
 
 
-def metadata_path(registry: ZooKeeperRegistry, app: str, revision: str) -> str:
+def metadata_path(root: str, app: str, revision: str) -> str:
     """``ZookeeperMetadataReport#getNodePath`` of a ``SubscriberMetadataIdentifier``."""
-    return f"{registry.root}/metadata/{app}/{revision}"
+    return f"{root}/metadata/{app}/{revision}"
 
 
-def mapping_path(registry: ZooKeeperRegistry, interface: str) -> str:
+def mapping_path(root: str, interface: str) -> str:
     """``ZookeeperMetadataReport#buildPathKey(DEFAULT_MAPPING_GROUP, interface)``."""
-    return f"{registry.root}/mapping/{interface}"
+    return f"{root}/mapping/{interface}"
 
 
-def instance_dir(registry: ZooKeeperRegistry, app: str) -> str:
+def instance_dir(services_root: str, app: str) -> str:
     """Curator's ``pathForName``: the application's node under the instances' root."""
-    return f"{registry.services_root}/{app}"
+    return f"{services_root}/{app}"
 
 
 class ApplicationInstance:
@@ -68,6 +70,11 @@ class ApplicationInstance:
         self._users = 0
         registry.add_recovery(self._recover)
 
+    def serves_any(self, urls: List[URL]) -> bool:
+        """Whether one of ``urls`` is a service this instance already lists."""
+        keys = {ServiceInfo.of(url).match_key for url in self.urls}
+        return any(ServiceInfo.of(url).match_key in keys for url in urls)
+
     @property
     def urls(self) -> List[URL]:
         return [url for urls in self._services.values() for url in urls]
@@ -76,7 +83,7 @@ class ApplicationInstance:
     def node_path(self) -> Optional[str]:
         """The instance node's path while it is registered."""
         published = self._published
-        return None if published is None else f"{instance_dir(self.registry, self.app)}/{published.id}"
+        return None if published is None else f"{instance_dir(self.registry.services_root, self.app)}/{published.id}"
 
     def add(self, owner: int, urls: List[URL]) -> None:
         """Publish ``owner``'s URLs with the others (metadata, mapping, then the instance)."""
@@ -114,12 +121,12 @@ class ApplicationInstance:
             if old.metadata != instance.metadata:
                 instance = Instance(instance.name, instance.address, instance.port, instance.metadata,
                                     old.registration_ms)
-                client.retry(client.set, f"{instance_dir(self.registry, self.app)}/{instance.id}", instance.to_json())
+                client.retry(client.set, f"{instance_dir(self.registry.services_root, self.app)}/{instance.id}", instance.to_json())
                 self._published = instance
             return
         self._delete()
         instance = Instance(instance.name, instance.address, instance.port, instance.metadata, int(time.time() * 1000))
-        self.registry.create_ephemeral(f"{instance_dir(self.registry, self.app)}/{instance.id}", instance.to_json())
+        self.registry.create_ephemeral(f"{instance_dir(self.registry.services_root, self.app)}/{instance.id}", instance.to_json())
         self._published = instance
 
     def _delete(self) -> None:
@@ -132,7 +139,7 @@ class ApplicationInstance:
 
     def _write_metadata(self, metadata: MetadataInfo) -> None:
         client = self.registry.client
-        path = metadata_path(self.registry, self.app, metadata.revision)
+        path = metadata_path(self.registry.root, self.app, metadata.revision)
         if client.retry(client.exists, path) is not None:
             return
         try:
@@ -145,7 +152,7 @@ class ApplicationInstance:
         if interface in self._mapped:
             return
         client = self.registry.client
-        path = mapping_path(self.registry, interface)
+        path = mapping_path(self.registry.root, interface)
         for _ in range(_CAS_TRIES):
             try:
                 data, stat = client.retry(client.get, path)
@@ -183,7 +190,9 @@ class ApplicationInstance:
             self._users -= 1
             if self._users > 0:
                 return
-            _instances.pop((id(self.registry), self.app, self.host), None)
+            shared = _instances.get((id(self.registry), self.app, self.host), [])
+            if self in shared:
+                shared.remove(self)
         self.registry.remove_recovery(self._recover)
         with self._lock:
             self._services.clear()
@@ -193,16 +202,18 @@ class ApplicationInstance:
                 log.warning("registry: could not delete the instance of %s now (%s)", self.app, error)
 
 
-_instances: Dict[Tuple[int, str, str], ApplicationInstance] = {}
+_instances: Dict[Tuple[int, str, str], List[ApplicationInstance]] = {}
 _lock = threading.Lock()
 
 
-def acquire_instance(registry: ZooKeeperRegistry, app: str, host: str) -> ApplicationInstance:
-    """The instance of ``app`` at ``host`` in ``registry``, shared by that application's servers."""
+def acquire_instance(registry: ZooKeeperRegistry, app: str, host: str, urls: List[URL]) -> ApplicationInstance:
+    """The instance of ``app`` at ``host`` in ``registry`` that can take ``urls``: one the
+    application's other servers use, unless it lists one of these services already."""
     with _lock:
-        key = (id(registry), app, host)
-        instance = _instances.get(key)
+        shared = _instances.setdefault((id(registry), app, host), [])
+        instance = next((i for i in shared if not i.serves_any(urls)), None)
         if instance is None:
-            instance = _instances[key] = ApplicationInstance(registry, app, host)
+            instance = ApplicationInstance(registry, app, host)
+            shared.append(instance)
         instance._users += 1
         return instance

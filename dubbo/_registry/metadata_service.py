@@ -64,10 +64,11 @@ def _message_classes() -> Tuple[Any, Any]:
     map_entry(service, "ParamsEntry", T.TYPE_STRING)
     pool = descriptor_pool.DescriptorPool()
     pool.Add(proto)
-    return tuple(
+    request, reply = (
         message_factory.GetMessageClass(pool.FindMessageTypeByName(f"org.apache.dubbo.metadata.{name}"))
         for name in ("MetadataRequest", "MetadataInfoV2")
     )
+    return request, reply
 
 
 MetadataRequest, MetadataInfoV2 = _message_classes()

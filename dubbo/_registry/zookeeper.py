@@ -12,7 +12,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 import grpc
 
@@ -37,6 +37,7 @@ __all__ = [
     "mismatch",
     "unreachable",
     "unreachable_errors",
+    "services_root_of",
     "forget_watcher",
     "BadVersionError",
     "NodeExistsError",
@@ -114,7 +115,16 @@ def configure(providers: Sequence[URL], configurators: Sequence[URL]) -> List[UR
     return result
 
 
-def unreachable_errors() -> Tuple[type, ...]:
+def services_root_of(group: str) -> str:
+    """Where application instances live: Curator's base path, ``/services`` unless the registry
+    names a group (``ZookeeperServiceDiscovery.DEFAULT_GROUP``, ``CuratorFrameworkUtils#getRootPath``)."""
+    group = group or DEFAULT_GROUP
+    if group == DEFAULT_GROUP:
+        return SERVICES_ROOT
+    return "" if group.strip("/") == "" else "/" + group.strip("/")
+
+
+def unreachable_errors() -> Tuple[Type[BaseException], ...]:
     """The kazoo errors that mean ZooKeeper could not be reached (or answer) just now."""
     return _UNREACHABLE
 
@@ -207,9 +217,7 @@ class ZooKeeperRegistry:
             raise ValueError(f"unsupported registry {config.protocol!r}: only zookeeper:// is implemented")
         group = config.group or DEFAULT_GROUP
         self.root = "" if group.strip("/") == "" else "/" + group.strip("/")
-        # Application instances: Curator's base path, /services unless the registry names a group
-        # (ZookeeperServiceDiscovery.DEFAULT_GROUP, CuratorFrameworkUtils#getRootPath).
-        self.services_root = SERVICES_ROOT if group == DEFAULT_GROUP else self.root
+        self.services_root = services_root_of(group)
         session_ms = int(config.parameters.get("session", DEFAULT_SESSION_MS))
         connect_ms = config.timeout or DEFAULT_CONNECT_MS
         auth = None
