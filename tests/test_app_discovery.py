@@ -511,3 +511,23 @@ def test_session_expiry_writes_the_instance_again(serve, consume, registry_confi
 def test_asyncio_clients_find_application_level_providers(serve, registry_config, stack):
     serve(unique_app(), "app-only", registry=with_params(registry_config, **{"register-mode": "instance"}))
     assert stack.unary("whoami")(b"") == b"app-only"
+
+
+def test_dubbo_providers_shows_both_levels(serve, registry_config):
+    import sys
+
+    app = unique_app()
+    serve(None, "interface", host="127.0.0.1")
+    server = serve(app, "application", host="127.0.0.1", registry=with_params(registry_config, **{"register-mode": "instance"}))
+    url = f"zookeeper://{','.join(registry_config.addresses)}"
+    run = [sys.executable, "-m", "dubbo", "providers"]
+    done = subprocess.run(run + ["--json", f"{url}/{SERVICE}?group={registry_config.group}"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert sorted(r["level"] for r in records) == ["application", "interface"]
+    [app_level] = [r for r in records if r["level"] == "application"]
+    assert app_level["application"] == app and app_level["address"] == f"127.0.0.1:{server.port}"
+    listed = subprocess.run(run + [f"{url}?group={registry_config.group}"], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert listed.stdout.splitlines() == [f"{SERVICE}\t1 provider, 1 instance of {app}"]
