@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from typing import Any, Callable, Iterator, Optional
 
-__all__ = ["EOF", "ReadStream", "RequestQueue"]
+__all__ = ["EOF", "Handoff", "ReadStream", "RequestQueue"]
 
 
 class EOFType:
@@ -122,6 +123,75 @@ class ReadStream:
 _DONE = object()
 
 
+class Handoff:
+    """Messages from one thread to another, bounded, with a wake-up only for a side that sleeps.
+
+    The reader sleeps when it is empty; the writer when it holds ``high`` messages, until it
+    has drained to half, so a writer faster than its reader is woken once per ``high / 2``
+    messages rather than once per message (as ``queue.Queue`` does when full). Correct under
+    the GIL: a side sets its waiting flag before it looks, and the other looks after it acts.
+    """
+
+    __slots__ = ("_items", "_high", "_low", "_lock", "_filled", "_drained", "_reader_waits", "_writer_waits", "closed")
+
+    def __init__(self, high: int = 64) -> None:
+        self._items: deque = deque()
+        self._high, self._low = high, high // 2
+        self._lock = threading.Lock()
+        self._filled = threading.Condition(self._lock)
+        self._drained = threading.Condition(self._lock)
+        self._reader_waits = self._writer_waits = False
+        self.closed = False
+
+    def put(self, item: Any, alive: Callable[[], bool]) -> bool:
+        """Hand over ``item``, waiting while full; False (and nothing sent) once closed or not ``alive()``."""
+        items = self._items
+        if len(items) >= self._high:
+            with self._lock:
+                self._writer_waits = True
+                try:
+                    while len(items) > self._low:
+                        if self.closed or not alive():
+                            return False
+                        self._drained.wait(0.2)
+                finally:
+                    self._writer_waits = False
+        self.put_last(item)
+        return True
+
+    def put_last(self, item: Any) -> None:
+        """Hand over ``item`` without waiting for room (a stream's end or outcome)."""
+        self._items.append(item)
+        if self._reader_waits:
+            with self._lock:
+                self._filled.notify()
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        """The next item; raises ``queue.Empty`` if none came within ``timeout`` seconds."""
+        items = self._items
+        if not items:
+            with self._lock:
+                self._reader_waits = True
+                try:
+                    while not items:
+                        if not self._filled.wait(timeout) and not items:
+                            raise queue.Empty
+                finally:
+                    self._reader_waits = False
+        item = items.popleft()
+        if self._writer_waits and len(items) <= self._low:
+            with self._lock:
+                self._drained.notify()
+        return item
+
+    def close(self) -> None:
+        """The reader has stopped: drop what is left, and a waiting writer gives up at once."""
+        self.closed = True
+        self._items.clear()
+        with self._lock:
+            self._drained.notify()
+
+
 class RequestQueue:
     """The request side of a call made without an iterable: ``write()`` then ``done_writing()``.
 
@@ -133,28 +203,23 @@ class RequestQueue:
     __slots__ = ("_queue", "_done", "is_active")
 
     def __init__(self, maxsize: int = 64, is_active: Callable[[], bool] = lambda: True) -> None:
-        self._queue: queue.Queue = queue.Queue(maxsize)
+        self._queue = Handoff(maxsize)
         self._done = False
         self.is_active = is_active
 
     def write(self, message: Any) -> None:
         if self._done:
             raise ValueError("write() after done_writing(): the request stream is closed")
-        while True:
-            try:
-                self._queue.put(message, timeout=0.2)
-                return
-            except queue.Full:
-                if not self.is_active():
-                    raise ValueError("write() on a call that has already ended") from None
+        if not self._queue.put(message, self._is_active):
+            raise ValueError("write() on a call that has already ended")
+
+    def _is_active(self) -> bool:
+        return self.is_active()
 
     def done_writing(self) -> None:
         if not self._done:
             self._done = True
-            try:
-                self._queue.put_nowait(_DONE)
-            except queue.Full:  # grpcio is slow to drain: hand the marker over when it can
-                threading.Thread(target=self._queue.put, args=(_DONE,), daemon=True).start()
+            self._queue.put_last(_DONE)
 
     def __iter__(self) -> "RequestQueue":
         return self

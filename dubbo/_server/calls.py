@@ -11,14 +11,13 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-from collections import deque
 from typing import Any, Callable, Iterator, Optional
 
 import grpc
 
 from .._core.calls import KINDS, current_call
 from .._core.errors import RpcError
-from .._core.stream import ReadStream
+from .._core.stream import Handoff, ReadStream
 from .async_calls import LoopThread, async_method_handler, is_async
 from .failures import RequestDecoder, end_with_error, response_encoder
 from .handlers import RpcMethodHandler
@@ -44,68 +43,6 @@ class _Raised:
         self.error = error
 
 
-class _Outbox:
-    """Responses on their way from a writing handler's thread to grpcio's: a deque, with a
-    wake-up only for a side that sleeps. The reader sleeps when it is empty; the writer when
-    it holds ``_HIGH`` responses, until it has drained to ``_LOW``, so a handler that writes
-    faster than the network sends is woken once per ``_HIGH - _LOW`` responses, not per response.
-    """
-
-    __slots__ = ("_items", "_lock", "_filled", "_drained", "_reader_waits", "_writer_waits", "closed")
-    _HIGH, _LOW = 64, 32
-
-    def __init__(self) -> None:
-        self._items: deque = deque()
-        self._lock = threading.Lock()
-        self._filled = threading.Condition(self._lock)
-        self._drained = threading.Condition(self._lock)
-        self._reader_waits = self._writer_waits = False
-        self.closed = False
-
-    def put(self, item: Any, context: grpc.ServicerContext) -> None:
-        """Hand over one response; waits while the outbox is full, and fails once the call has ended."""
-        items = self._items
-        if len(items) >= self._HIGH:
-            with self._lock:
-                self._writer_waits = True
-                try:
-                    while len(items) > self._LOW:
-                        if self.closed or not context.is_active():
-                            raise RpcError(grpc.StatusCode.CANCELLED, "the call has ended")
-                        self._drained.wait(0.2)
-                finally:
-                    self._writer_waits = False
-        self.put_last(item)
-
-    def put_last(self, item: Any) -> None:
-        """Hand over the handler's outcome, which never waits for room."""
-        self._items.append(item)
-        if self._reader_waits:
-            with self._lock:
-                self._filled.notify()
-
-    def get(self) -> Any:
-        items = self._items
-        if not items:
-            with self._lock:
-                self._reader_waits = True
-                while not items:
-                    self._filled.wait()
-                self._reader_waits = False
-        item = items.popleft()
-        if self._writer_waits and len(items) <= self._LOW:
-            with self._lock:
-                self._drained.notify()
-        return item
-
-    def close(self) -> None:
-        """The reader has stopped: a waiting writer fails at once."""
-        self.closed = True
-        self._items.clear()
-        with self._lock:
-            self._drained.notify()
-
-
 class ServerStream(ReadStream):
     """What a streaming handler gets: the requests to read, and ``write`` / ``done_writing``.
 
@@ -116,7 +53,7 @@ class ServerStream(ReadStream):
 
     def __init__(self, requests: Iterator[Any], context: grpc.ServicerContext) -> None:
         super().__init__(requests)
-        self._out: Optional[_Outbox] = None
+        self._out: Optional[Handoff] = None
         self._closed = False
         self._context = context
 
@@ -135,7 +72,8 @@ class ServerStream(ReadStream):
             raise TypeError("this handler is a generator: yield responses instead of write()")
         if self._closed:
             raise RpcError(grpc.StatusCode.CANCELLED, "the response stream is already closed")
-        self._out.put(item, self._context)
+        if not self._out.put(item, self._context.is_active):
+            raise RpcError(grpc.StatusCode.CANCELLED, "the call has ended")
 
     def _close(self) -> None:
         self._closed = True
@@ -156,7 +94,7 @@ def _written(
     fn: Callable[[Any], Any], stream: ServerStream, context, method: str, encode: Callable[[Any], bytes]
 ) -> Iterator[bytes]:
     """Responses of a handler that writes them (or returns an iterable), run on its own thread."""
-    out = stream._out = _Outbox()
+    out = stream._out = Handoff(64)
     context.add_callback(stream._close)
 
     def work() -> None:
