@@ -31,6 +31,13 @@ MAX_REFS = 1024 * 1024
 MAX_CLASS_DEFS = 4096  # class definitions, and list/map type names, each
 
 
+# Every message of a wrapped call repeats its classes' definitions, so the ones read lately are kept, by their
+# first bytes, and a definition whose bytes match one exactly is not parsed again.
+_SEEN_KEY = 24
+_SEEN_MAX = 1024
+_SEEN_DEFINITIONS: Dict[bytes, Tuple[bytes, str, Tuple[str, ...]]] = {}
+
+
 class _Definition:
     """A class definition read from the stream, with what its instances become."""
 
@@ -319,9 +326,17 @@ class Decoder:
         """A class definition: its name and field names, and what its instances decode to."""
         if len(self.defs) >= self.max_class_defs:
             raise HessianError(f"more than max_class_defs={self.max_class_defs} class definitions", start)
-        java_class = self.string_value()
-        count = self.length(self.int_value(), start)
-        names = tuple(self.string_value() for _ in range(count))
+        seen = _SEEN_DEFINITIONS.get(self.data[start : start + _SEEN_KEY])
+        if seen is not None and self.data.startswith(seen[0], start):
+            raw, java_class, names = seen
+            self.pos = start + len(raw)
+        else:
+            java_class = self.string_value()
+            count = self.length(self.int_value(), start)
+            names = tuple(self.string_value() for _ in range(count))
+            if len(_SEEN_DEFINITIONS) >= _SEEN_MAX:
+                _SEEN_DEFINITIONS.clear()
+            _SEEN_DEFINITIONS[self.data[start : start + _SEEN_KEY]] = (self.data[start : self.pos], java_class, names)
         bound = self.classes.get(java_class)
         make: Callable[[Decoder, _Definition, int], Any]
         if java_class == "java.math.BigDecimal" and names == ("value",) and bound is None:
