@@ -25,7 +25,8 @@ UNARY, SERVER_STREAM, CLIENT_STREAM, BIDI = "Unary", "ServerStream", "ClientStre
 
 # name -> (kind, message size, unit, variant). Rates are per second of the timed pass.
 # Variants: "bytes" (raw bytes, generator handlers), "pb" (protobuf Msg), "write"
-# (raw bytes, write-style handlers).
+# (raw bytes, write-style handlers); "pojo" and "hessian" carry one 5-field user (bench/pojo.py)
+# as an IDL call and in Triple's wrapper mode (sizes: the request's bytes, for reference).
 WORKLOADS: Dict[str, tuple] = {
     "unary": ("unary", 100, "calls/s", "bytes"),
     "unary_c8": ("unary_c8", 100, "calls/s", "bytes"),
@@ -48,9 +49,11 @@ WORKLOADS: Dict[str, tuple] = {
     "write_bidi_pingpong": ("bidi_pingpong", 100, "round trips/s", "write"),
     "write_bidi_bulk": ("bidi_bulk", 100, "msgs/s", "write"),
     "cpu_unary_c8": ("unary_c8", 100, "calls/s", "cpu"),
+    "pojo_unary": ("unary", 40, "calls/s", "pojo"),
+    "hessian_unary": ("unary", 114, "calls/s", "hessian"),
 }
 
-PREFIX = {"bytes": "", "pb": "Pb", "write": "W", "cpu": "Cpu"}
+PREFIX = {"bytes": "", "pb": "Pb", "write": "W", "cpu": "Cpu", "pojo": "Pojo", "hessian": "Hessian"}
 BURN_LOOPS = 4000  # about 200 µs of pure Python on the benchmark machine
 
 
@@ -142,7 +145,27 @@ class PbMessages(Messages):
         return len(reply.payload)
 
 
+class UserMessages(Messages):
+    """One 5-field user per unary call: protobuf (``pojo``) or a Java POJO in wrapper mode (``hessian``)."""
+
+    def __init__(self, variant: str) -> None:
+        import pojo
+
+        self.variant = variant
+        if variant == "pojo":
+            self.user = pojo.pb_user()
+            self.serialize, self.deserialize = pojo.PbUser.SerializeToString, pojo.PbUser.FromString
+        else:
+            self.user = pojo.user()
+            self.serialize, self.deserialize = pojo.request_serializer, pojo.response_deserializer
+
+    def message(self, size: int) -> Any:
+        return self.user
+
+
 def messages(variant: str) -> Messages:
+    if variant in ("pojo", "hessian"):
+        return UserMessages(variant)
     return PbMessages() if variant == "pb" else Messages()
 
 

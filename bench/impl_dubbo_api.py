@@ -69,6 +69,19 @@ def _methods(variant: str, m: common.Messages, unary, server_stream, client_stre
     ]
 
 
+def _user_methods() -> list:
+    """The 5-field user's echo as an IDL call and in wrapper mode, where this library is the one serving."""
+    try:
+        import pojo
+    except ImportError:  # Apache's dubbo-python has no dubbo.hessian2
+        return []
+    unary = lambda base: common.method(common.UNARY, base)  # noqa: E731
+    return [
+        RpcMethodHandler.unary(lambda user: user, unary("pojo"), pojo.PbUser.FromString, pojo.PbUser.SerializeToString),
+        RpcMethodHandler.unary(pojo.echo, unary("hessian"), pojo.request_deserializer, pojo.response_serializer),
+    ]
+
+
 def _free_port() -> int:
     # Apache's ServiceConfig cannot listen on port 0; this library's can, but one path for both.
     with socket.socket() as sock:
@@ -92,6 +105,7 @@ def serve(processes: int = 1) -> None:
         pass
     else:
         methods += _methods("pb", pb, *handlers(pb))
+    methods += _user_methods()
     service = RpcServiceHandler(common.SERVICE, methods)
     port = _free_port()
     server = dubbo.Server(ServiceConfig(service, host="127.0.0.1", port=port), **_server_options(processes))

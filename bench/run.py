@@ -53,6 +53,8 @@ N_FULL = {
     "write_bidi_pingpong": 8000,
     "write_bidi_bulk": 30000,
     "cpu_unary_c8": 6000,
+    "pojo_unary": 4000,
+    "hessian_unary": 4000,
 }
 
 # row name -> (server impl, client impl, which interpreter). "main" is this library's
@@ -84,6 +86,10 @@ SCALING_ROWS = {
 }
 SCALING_WORKLOADS = ("cpu_unary_c8",)
 SERVER_CPUS = {"dubbo_p2": "0,1"}
+# Java interface calls (Triple's wrapper mode) against an IDL call carrying the same 5-field user: only this
+# library serves both, so only its sync row runs them, and the table adds their ratio (same row, same repeat).
+WRAPPER_PAIR = ("hessian_unary", "pojo_unary")
+WRAPPER_ROW = "dubbo"
 GRPCIO = ("grpcio-sync", "grpcio-aio")
 OURS = ("dubbo", "dubbo.aio")
 APACHE = "apache-dubbo"
@@ -241,6 +247,14 @@ def _ratio(mine: Dict[int, float], ref_reps: List[Dict[int, float]], pick, inver
             continue
         ref = pick(refs)
         ratios.append(ref / value if invert else value / ref)
+    return statistics.median(ratios) if ratios else None
+
+
+def _pair_ratio(records: List[Dict[str, Any]], row: str, workload: str, reference: str) -> Optional[float]:
+    """Median over repeats of one workload's rate over another's, both on ``row`` in that repeat."""
+    table = _by_rep(records)
+    mine, ref = table.get((workload, row), {}), table.get((reference, row), {})
+    ratios = [mine[rep] / ref[rep] for rep in mine if ref.get(rep)]
     return statistics.median(ratios) if ratios else None
 
 
@@ -473,6 +487,8 @@ def main() -> None:
     apache_pb = "apache" in pythons and _has_protobuf(pythons["apache"])
 
     def runs(row: str, workload: str) -> bool:
+        if workload in WRAPPER_PAIR:
+            return row == WRAPPER_ROW
         if row in DIAGNOSTIC_ROWS:
             return workload in DIAGNOSTIC_WORKLOADS
         if row in SCALING_ROWS:
@@ -501,6 +517,13 @@ def main() -> None:
     info["elapsed_s"] = round(time.perf_counter() - t0, 1)
     summary = summarize(records, rows, workloads)
     table = markdown(summary, rows, [r for r in rows if r in OURS])
+    wrapper_ratio = _pair_ratio(records, WRAPPER_ROW, *WRAPPER_PAIR)
+    if wrapper_ratio is not None:
+        summary["wrapper_vs_idl"] = wrapper_ratio
+        table += (
+            f"\n\n{WRAPPER_PAIR[0]} / {WRAPPER_PAIR[1]} ({WRAPPER_ROW}): {wrapper_ratio:.2f}, "
+            "the median of per-repeat ratios (wrapper mode's rate over the IDL call's)"
+        )
     command = " ".join(["bench/run.py", *sys.argv[1:]])
     header = (
         f"{info['nproc']} CPUs ({info['cpu']}), python {info['python']}, grpcio {info['grpcio']}, "
