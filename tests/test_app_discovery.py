@@ -448,7 +448,7 @@ def test_application_first_falls_back_to_interface_level_when_the_last_instance_
     call = consume()
     assert call() == "application"
     app_server.stop(0)
-    wait_until(lambda: call() == "interface", "the interface-level provider in use")
+    wait_until(lambda: _succeeds(call) == "interface", "the interface-level provider in use")
 
 
 def test_instances_that_come_and_go_are_added_and_dropped(serve, consume, registry_config, zk_client):
