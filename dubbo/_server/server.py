@@ -19,8 +19,13 @@ from .handlers import RpcServiceHandler
 from .health import HEALTH_SERVICE, add_health, add_reflection
 from .http.options import HttpOptions
 from .router import Router
+from .workers import Workers, bound_ports, ports_shared
 
 __all__ = ["Server"]
+
+
+def _shared_port(options: Sequence[Any]) -> tuple:
+    return tuple(option for option in options if option[0] != "grpc.so_reuseport") + (("grpc.so_reuseport", 1),)
 
 
 def checked_configs(service_config: Union[ServiceConfig, Iterable[ServiceConfig]]) -> List[ServiceConfig]:
@@ -52,6 +57,8 @@ class Server:
     ``http_port`` also serves the services over plain HTTP (JSON and protobuf bodies,
     Server-Sent Events, dubbo-js's Triple transport; see dubbo/_server/http/), on that port
     (0 picks one: ``server.http_port``), with ``http_options`` for CORS and limits.
+    ``processes=N`` serves the port from N worker processes, ``0`` from one per core (see
+    dubbo/_server/workers.py); start such a server before this process uses grpc.
     """
 
     def __init__(
@@ -67,6 +74,7 @@ class Server:
         reflection: Optional[bool] = None,
         http_port: Optional[int] = None,
         http_options: Optional[HttpOptions] = None,
+        processes: int = 1,
     ) -> None:
         configs = checked_configs(service_config)
         self.service_configs = configs
@@ -78,7 +86,7 @@ class Server:
         self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="dubbo-server")
         self._grpc = grpc.server(
             self._executor,
-            options=server_options(configs),
+            options=_shared_port(server_options(configs)) if ports_shared() else server_options(configs),
             maximum_concurrent_rpcs=max_workers if max_concurrent_rpcs is None else max_concurrent_rpcs,
         )
         names = tuple(dict.fromkeys(c.service_handler.service_name for c in configs))
@@ -100,6 +108,9 @@ class Server:
         self.http_port: Optional[int] = None if self._http is None else self._http.port
         self._started = False
         self._stopped = threading.Event()
+
+    def __new__(cls, *args: Any, processes: int = 1, **kwargs: Any) -> "Server":
+        return super().__new__(WorkerServer if processes != 1 and cls is Server else cls)
 
     _stopping = False
     _online = True
@@ -208,3 +219,62 @@ class Server:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.stop(grace=None)
+
+class WorkerServer(Server):
+    """A ``Server`` whose services run in worker processes sharing its ports (dubbo/_server/workers.py).
+
+    The address is registered once, from this process. Health is served by every worker, each
+    reporting the same (SERVING, then NOT_SERVING while it drains), so ``health`` is None here;
+    ``worker_pids`` lists the running workers.
+    """
+
+    def __init__(
+        self, service_config: Union[ServiceConfig, Iterable[ServiceConfig]], dubbo: Any = None, *,
+        processes: int = 0, **options: Any,
+    ) -> None:
+        if options.get("http_port") is not None:
+            raise ValueError("http_port is served by one process: use it without processes=")
+        self.service_configs = bound_ports(checked_configs(service_config))
+        self.ports = list(dict.fromkeys(int(c.port or 0) for c in self.service_configs))
+        self.dubbo = dubbo
+        self.health = None
+        self.http_port = None
+        self._workers = Workers(self.service_configs, processes, lambda configs: Server(configs, **options))
+        self._started = False
+        self._exporter = None
+        self._stopped = self._workers.stopped
+
+    @property
+    def worker_pids(self) -> List[int]:
+        return self._workers.pids
+
+    def start(self) -> "WorkerServer":
+        """Start every worker and return once all serve; then register the address, once."""
+        if self._stopped.is_set():
+            raise RuntimeError("this server has stopped and cannot start again: create a new Server")
+        if not self._started:
+            self._workers.start()
+            self._started = True
+            if getattr(self.dubbo, "registry_config", None) is not None:
+                from .._registry.exporter import Exporter  # kazoo is needed only when a registry is used
+
+                try:
+                    self._exporter = Exporter(self, self.dubbo)
+                except BaseException:
+                    self._workers.stop(None)
+                    raise
+        return self
+
+    def stop(self, grace: Optional[float] = None) -> None:
+        """Leave the registry, then stop every worker as ``Server.stop(grace)`` does; returns when all have."""
+        self._stopping = True
+        exporter, self._exporter = self._exporter, None
+        if exporter is not None:
+            exporter.close()
+        if self._started:
+            self._workers.stop(grace)
+        self._stopped.set()
+
+    def wait_for_termination(self, timeout: Optional[float] = None) -> bool:
+        """Block until every worker has stopped (or ``timeout`` passes); True if they have."""
+        return self._stopped.wait(timeout)
