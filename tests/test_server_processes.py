@@ -19,6 +19,7 @@ import pytest
 import dubbo
 from dubbo.configs import ReferenceConfig, ServiceConfig
 from dubbo.proxy.handlers import RpcMethodHandler, RpcServiceHandler
+from zookeeper import registry_config, zk_client, zookeeper_server  # noqa: F401  (fixtures)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -145,3 +146,37 @@ def test_a_process_that_already_uses_grpc_is_told_to_start_the_server_first(two_
     server = dubbo.Server(ServiceConfig(service, host="127.0.0.1", port=0), processes=2)
     with pytest.raises(RuntimeError, match="before any Client or Server"):
         server.start()
+
+
+REGISTERED = textwrap.dedent(
+    """
+    import os, sys
+    import dubbo
+    from dubbo import RegistryConfig, RpcMethodHandler, RpcServiceHandler, ServiceConfig
+
+    def pid(request):
+        return str(os.getpid()).encode()
+
+    service = RpcServiceHandler("demo.Pid", [RpcMethodHandler.unary(pid)])
+    bootstrap = dubbo.Dubbo(registry_config=RegistryConfig.from_url(sys.argv[1]))
+    server = bootstrap.create_server(ServiceConfig(service, host="127.0.0.1", port=0), processes=2).start()
+    print(server.port, flush=True)
+    server.run_until_signal(grace=5)
+    """
+)
+
+
+def test_through_the_bootstrap_the_address_is_registered_once(registry_config, zk_client):
+    url = f"zookeeper://{registry_config.addresses[0]}?group={registry_config.group}"
+    process = subprocess.Popen([sys.executable, "-c", REGISTERED, url], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(process.stdout.readline())
+        (node,) = zk_client.get_children(f"/{registry_config.group}/demo.Pid/providers")
+        assert f"%3A{port}%2F" in node
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+        assert zk_client.get_children(f"/{registry_config.group}/demo.Pid/providers") == []
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
