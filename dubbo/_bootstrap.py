@@ -8,11 +8,11 @@ from ._client.client import Client
 from ._core.config import ApplicationConfig, ReferenceConfig, RegistryConfig, ServiceConfig
 from ._server.server import Server
 
-__all__ = ["Dubbo"]
+__all__ = ["Dubbo", "Bootstrap"]
 
 
-class Dubbo:
-    """Holds the application and registry configs; ``create_client`` / ``create_server`` use them."""
+class Bootstrap:
+    """The application and registry configs that clients and servers are created with (both front ends)."""
 
     def __init__(
         self,
@@ -21,6 +21,10 @@ class Dubbo:
     ) -> None:
         self.application_config = application_config
         self.registry_config = registry_config
+
+
+class Dubbo(Bootstrap):
+    """Holds the application and registry configs; ``create_client`` / ``create_server`` use them."""
 
     def create_client(self, reference: ReferenceConfig) -> Client:
         return Client(reference, dubbo=self)

@@ -77,7 +77,7 @@ def behavior_of(handler: grpc.RpcMethodHandler) -> Tuple[str, Callable[..., Any]
 
 
 # The grpc.ServicerContext of the call being served on this thread, if any.
-current_call: contextvars.ContextVar[Optional[grpc.ServicerContext]] = contextvars.ContextVar(
+current_call: contextvars.ContextVar[Optional[Any]] = contextvars.ContextVar(
     "dubbo_current_call", default=None
 )
 

@@ -123,8 +123,8 @@ def server_options(configs: Sequence[Any]) -> Options:
     )
 
 
-def add_ports(server: grpc.Server, configs: Iterable[Any]) -> List[int]:
-    """Listen on each distinct bind address, with TLS where its services ask for it."""
+def add_ports(server: Any, configs: Iterable[Any]) -> List[int]:
+    """Listen on each distinct bind address of a grpc or grpc.aio server, with TLS where its services ask for it."""
     by_address: dict = {}
     for config in configs:
         by_address.setdefault(config.bind_address, []).append(config)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import inspect
-from typing import Any, Optional
+from typing import Any, Callable, Optional, cast
 
 import grpc
 
@@ -38,26 +38,26 @@ def with_token(handler: grpc.RpcMethodHandler, token: Optional[str], method: str
     field, behavior = behavior_of(handler)
 
     # grpc.aio looks at what kind of function a behavior is, so the wrapper keeps the kind.
+    async def guarded_async_stream(request_or_iterator: Any, context: Any) -> Any:
+        if not _carries(context, expected):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, refusal)
+        async for response in behavior(request_or_iterator, context):
+            yield response
+
+    async def guarded_async(request_or_iterator: Any, context: Any) -> Any:
+        if not _carries(context, expected):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, refusal)
+        return await behavior(request_or_iterator, context)
+
+    def guarded_sync(request_or_iterator: Any, context: Any) -> Any:
+        if not _carries(context, expected):
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, refusal)
+        return behavior(request_or_iterator, context)
+
     if inspect.isasyncgenfunction(behavior):
-
-        async def guarded(request_or_iterator: Any, context: Any) -> Any:
-            if not _carries(context, expected):
-                await context.abort(grpc.StatusCode.UNAUTHENTICATED, refusal)
-            async for response in behavior(request_or_iterator, context):
-                yield response
-
+        guarded: Callable[..., Any] = guarded_async_stream
     elif inspect.iscoroutinefunction(behavior):
-
-        async def guarded(request_or_iterator: Any, context: Any) -> Any:
-            if not _carries(context, expected):
-                await context.abort(grpc.StatusCode.UNAUTHENTICATED, refusal)
-            return await behavior(request_or_iterator, context)
-
+        guarded = guarded_async
     else:
-
-        def guarded(request_or_iterator: Any, context: Any) -> Any:
-            if not _carries(context, expected):
-                context.abort(grpc.StatusCode.UNAUTHENTICATED, refusal)
-            return behavior(request_or_iterator, context)
-
-    return handler._replace(**{field: guarded})
+        guarded = guarded_sync
+    return cast(Any, handler)._replace(**{field: guarded})

@@ -63,7 +63,7 @@ class ServerContext:
 
     def set_compression(self, name: str) -> None:
         """Compress this call's responses (``"gzip"``)."""
-        self._grpc.set_compression(compression_of(name))
+        self._grpc.set_compression(compression_of(name) or grpc.Compression.NoCompression)
 
     def abort(self, code: grpc.StatusCode, message: str = "", status_details: Any = None) -> None:
         """End the call with ``code`` and ``message``; never returns."""

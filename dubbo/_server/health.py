@@ -30,7 +30,7 @@ def optional_module(module: str, extra: str, wanted: Optional[bool]) -> Optional
         return None
 
 
-def add_health(server: grpc.Server, service_names: Sequence[str], wanted: Optional[bool]) -> Any:
+def add_health(server: Any, service_names: Sequence[str], wanted: Optional[bool]) -> Any:
     """Host the health service with every name (and the overall ``""``) SERVING; returns its servicer."""
     health = optional_module("grpc_health.v1.health", "health", wanted)
     if health is None:
@@ -44,7 +44,7 @@ def add_health(server: grpc.Server, service_names: Sequence[str], wanted: Option
     return servicer
 
 
-def add_reflection(server: grpc.Server, service_names: Sequence[str], wanted: Optional[bool]) -> bool:
+def add_reflection(server: Any, service_names: Sequence[str], wanted: Optional[bool]) -> bool:
     """Host server reflection listing ``service_names``; True if it is on.
 
     Reflection describes a service only if its protobuf descriptors are in the default

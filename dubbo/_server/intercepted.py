@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from .._core.attachments import decode_attachments
 from .._core.calls import CLIENT_STREAM, UNARY, current_call
@@ -54,43 +54,41 @@ def intercept_handler(service: str, handler: RpcMethodHandler, interceptors: Seq
     if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
         return _intercept_async(handler, method, interceptors)
 
-    if kind in (UNARY, CLIENT_STREAM):
+    def single_out(request_or_stream: Any) -> Any:
+        run = _server_run(interceptors, method, kind)
+        if kind == UNARY:
+            argument = run.request(request_or_stream)
+        else:
+            argument = _InterceptedStream(request_or_stream, run)
+        try:
+            response = fn(argument)
+        except BaseException as error:
+            run.fail(error)
+            raise
+        run.response(response)
+        run.end()
+        return response
 
-        def wrapped(request_or_stream: Any) -> Any:
-            run = _server_run(interceptors, method, kind)
-            if kind == UNARY:
-                argument = run.request(request_or_stream)
-            else:
-                argument = _InterceptedStream(request_or_stream, run)
-            try:
-                response = fn(argument)
-            except BaseException as error:
-                run.fail(error)
-                raise
-            run.response(response)
+    def yielded(stream: Any) -> Iterator[Any]:
+        run = _server_run(interceptors, method, kind)
+        yield from run.responses(fn(_InterceptedStream(stream, run)))
+
+    def returned_or_written(stream: Any) -> Any:
+        run = _server_run(interceptors, method, kind)
+        try:
+            result = fn(_InterceptedStream(stream, run))
+        except BaseException as error:
+            run.fail(error)
+            raise
+        if result is None:
             run.end()
-            return response
+            return None
+        return run.responses(result)
 
-    elif inspect.isgeneratorfunction(fn):
-
-        def wrapped(stream: Any) -> Iterator[Any]:
-            run = _server_run(interceptors, method, kind)
-            yield from run.responses(fn(_InterceptedStream(stream, run)))
-
+    if kind in (UNARY, CLIENT_STREAM):
+        wrapped: Callable[..., Any] = single_out
     else:
-
-        def wrapped(stream: Any) -> Any:
-            run = _server_run(interceptors, method, kind)
-            try:
-                result = fn(_InterceptedStream(stream, run))
-            except BaseException as error:
-                run.fail(error)
-                raise
-            if result is None:
-                run.end()
-                return None
-            return run.responses(result)
-
+        wrapped = yielded if inspect.isgeneratorfunction(fn) else returned_or_written
     return RpcMethodHandler(kind, wrapped, handler.method_name, handler.request_deserializer, handler.response_serializer)
 
 
@@ -136,42 +134,40 @@ def _intercept_async(handler: RpcMethodHandler, method: str, interceptors: Seque
     """``intercept_handler`` for ``async def`` and async generator handlers (either server runs them)."""
     fn, kind = handler.method, handler.kind
 
-    if kind in (UNARY, CLIENT_STREAM):
+    async def single_out(request_or_stream: Any) -> Any:
+        run = _server_run(interceptors, method, kind)
+        if kind == UNARY:
+            argument = run.request(request_or_stream)
+        else:
+            argument = _AsyncInterceptedStream(request_or_stream, run)
+        try:
+            response = await fn(argument)
+        except BaseException as error:
+            run.fail(error)
+            raise
+        run.response(response)
+        run.end()
+        return response
 
-        async def wrapped(request_or_stream: Any) -> Any:
-            run = _server_run(interceptors, method, kind)
-            if kind == UNARY:
-                argument = run.request(request_or_stream)
-            else:
-                argument = _AsyncInterceptedStream(request_or_stream, run)
-            try:
-                response = await fn(argument)
-            except BaseException as error:
-                run.fail(error)
-                raise
-            run.response(response)
+    async def yielded(stream: Any) -> Any:
+        run = _server_run(interceptors, method, kind)
+        async for message in _async_responses(run, fn(_AsyncInterceptedStream(stream, run))):
+            yield message
+
+    async def returned_or_written(stream: Any) -> Any:
+        run = _server_run(interceptors, method, kind)
+        try:
+            result = await fn(_AsyncInterceptedStream(stream, run))
+        except BaseException as error:
+            run.fail(error)
+            raise
+        if result is None:
             run.end()
-            return response
+            return None
+        return _async_responses(run, result)
 
-    elif inspect.isasyncgenfunction(fn):
-
-        async def wrapped(stream: Any) -> Any:
-            run = _server_run(interceptors, method, kind)
-            async for message in _async_responses(run, fn(_AsyncInterceptedStream(stream, run))):
-                yield message
-
+    if kind in (UNARY, CLIENT_STREAM):
+        wrapped: Callable[..., Any] = single_out
     else:
-
-        async def wrapped(stream: Any) -> Any:
-            run = _server_run(interceptors, method, kind)
-            try:
-                result = await fn(_AsyncInterceptedStream(stream, run))
-            except BaseException as error:
-                run.fail(error)
-                raise
-            if result is None:
-                run.end()
-                return None
-            return _async_responses(run, result)
-
+        wrapped = yielded if inspect.isasyncgenfunction(fn) else returned_or_written
     return RpcMethodHandler(kind, wrapped, handler.method_name, handler.request_deserializer, handler.response_serializer)

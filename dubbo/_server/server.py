@@ -107,6 +107,7 @@ class Server:
             raise
         self.http_port: Optional[int] = None if self._http is None else self._http.port
         self._started = False
+        self._exporter: Any = None  # the registry's record of this server, once started with one
         self._stopped = threading.Event()
 
     def __new__(cls, *args: Any, processes: int = 1, **kwargs: Any) -> "Server":
@@ -137,14 +138,14 @@ class Server:
     def offline(self) -> None:
         """Leave the registry but keep serving (Dubbo QoS's ``offline``, the step before a drain)."""
         self._online = False
-        exporter = getattr(self, "_exporter", None)
+        exporter = self._exporter
         if exporter is not None:
             exporter.unregister()
 
     def online(self) -> None:
         """Register again after ``offline()`` (Dubbo QoS's ``online``)."""
         self._online = True
-        exporter = getattr(self, "_exporter", None)
+        exporter = self._exporter
         if exporter is not None:
             exporter.register()
 
@@ -173,7 +174,7 @@ class Server:
         Health reports NOT_SERVING from here on, so watchers move away first.
         """
         self._stopping = True
-        exporter, self._exporter = getattr(self, "_exporter", None), None
+        exporter, self._exporter = self._exporter, None
         if exporter is not None:
             exporter.close()  # leave the registry before draining, so consumers move away first
         if self.health is not None:
@@ -219,6 +220,7 @@ class Server:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.stop(grace=None)
+
 
 class WorkerServer(Server):
     """A ``Server`` whose services run in worker processes sharing its ports (dubbo/_server/workers.py).

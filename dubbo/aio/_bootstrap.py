@@ -12,8 +12,8 @@ from ._server import Server
 __all__ = ["Dubbo"]
 
 
-class Dubbo(_bootstrap.Dubbo):
-    """``dubbo.Dubbo`` whose ``create_client`` / ``create_server`` give the asyncio ones."""
+class Dubbo(_bootstrap.Bootstrap):
+    """``dubbo.Dubbo`` for asyncio: ``create_client`` / ``create_server`` give the asyncio ones."""
 
     def create_client(self, reference: ReferenceConfig) -> Client:
         return Client(reference, dubbo=self)

@@ -276,7 +276,7 @@ class _CallControls:
 
     def cancel(self) -> bool:
         """Cancel the call; the handler sees it, and reads here raise ``RpcError`` CANCELLED."""
-        self._cancelled = True
+        self._cancelled = True  # type: ignore[misc]  # a slot of each subclass
         return self._call.cancel()
 
     def done(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, cast
 
 import grpc
 
@@ -58,7 +58,7 @@ class Client(ClientBase):
     def channel(self) -> grpc.aio.Channel:
         """The grpc.aio channel, made on first use inside the running loop."""
         if self._channel is None:
-            self._channel = open_channel(self.reference, self._address, grpc.aio)
+            self._channel = open_channel(self.reference, cast(str, self._address), grpc.aio)
         return self._channel
 
     def _multicallable(self, kind: str, path: str, serialize, deserialize) -> Any:

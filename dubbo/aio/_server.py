@@ -212,6 +212,7 @@ class Server:
             loop.add_signal_handler(signum, on_signal, signum)
         try:
             await self.start()
+            assert self._stopping is not None  # made by start()
             # Not grpc.aio's wait_for_termination: cancelling it breaks the server's shutdown.
             waits = {asyncio.ensure_future(arrived.wait()), asyncio.ensure_future(self._stopping.wait())}
             _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)

@@ -13,7 +13,7 @@ import asyncio
 import contextvars
 import logging
 from concurrent.futures import Executor
-from typing import Any, Awaitable, Callable, List, Optional
+from typing import Any, Awaitable, Coroutine, Callable, List, Optional
 
 import grpc
 
@@ -102,6 +102,7 @@ class _ServedCall:
 
     async def _write_after_headers(self, message: Any) -> None:
         await self.flush()
+        assert self.stream is not None  # installed on the stream only
         self.stream._write = self._send
         await self._send(message)
 
@@ -193,7 +194,7 @@ class _SyncContext:
     def __getattr__(self, name: str) -> Any:  # invocation_metadata, time_remaining, set_trailing_metadata...
         return getattr(self._context, name)
 
-    def _run(self, coroutine: Awaitable[Any]) -> Any:
+    def _run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def abort(self, code: grpc.StatusCode, details: str = "") -> None:

@@ -133,7 +133,7 @@ class Decoder:
         """The next value, which must be a Java int (a length, a ref number, a definition number)."""
         tag = self.byte()
         if 0x80 <= tag <= 0xD7 or tag == 0x49:
-            return _READERS[tag](self, tag, 0)  # type: ignore[no-any-return]
+            return _READERS[tag](self, tag, 0)
         raise HessianError(f"expected an int, found tag 0x{tag:02x}", self.pos - 1)
 
     def string_value(self) -> str:
@@ -396,7 +396,7 @@ def _make_enum(decoder: Decoder, definition: _Definition, depth: int) -> enum.En
     except (KeyError, TypeError):
         raise HessianError(f"{definition.java_class} has no constant {fields.get('name')!r}", start) from None
     decoder.refs[number] = result
-    return result  # type: ignore[no-any-return]
+    return result
 
 
 def _make_dataclass(decoder: Decoder, definition: _Definition, depth: int) -> Any:
@@ -442,7 +442,7 @@ def _int_short(decoder: Decoder, tag: int, depth: int) -> int:
 
 
 def _int32(decoder: Decoder, tag: int, depth: int) -> int:
-    return _I(decoder.data, decoder.take(4))[0]  # type: ignore[no-any-return]
+    return _I(decoder.data, decoder.take(4))[0]
 
 
 def _long_direct(decoder: Decoder, tag: int, depth: int) -> int:
@@ -458,7 +458,7 @@ def _long_short(decoder: Decoder, tag: int, depth: int) -> int:
 
 
 def _long64(decoder: Decoder, tag: int, depth: int) -> int:
-    return _Q(decoder.data, decoder.take(8))[0]  # type: ignore[no-any-return]
+    return _Q(decoder.data, decoder.take(8))[0]
 
 
 def _double_byte(decoder: Decoder, tag: int, depth: int) -> float:
@@ -472,11 +472,11 @@ def _double_short(decoder: Decoder, tag: int, depth: int) -> float:
 
 
 def _double_mill(decoder: Decoder, tag: int, depth: int) -> float:
-    return 0.001 * _I(decoder.data, decoder.take(4))[0]  # type: ignore[no-any-return]
+    return 0.001 * _I(decoder.data, decoder.take(4))[0]
 
 
 def _double64(decoder: Decoder, tag: int, depth: int) -> float:
-    return _D(decoder.data, decoder.take(8))[0]  # type: ignore[no-any-return]
+    return _D(decoder.data, decoder.take(8))[0]
 
 
 def _date(millis: int, start: int) -> datetime.datetime:
