@@ -226,6 +226,7 @@ class _Exchange:
 
     async def run(self, router: Router) -> None:
         media = self._media
+        body: Optional[bytes] = None
         try:
             metadata = _metadata(self._headers)
             path = self._scope["path"]
@@ -252,6 +253,8 @@ class _Exchange:
             body = await self._read_body()
             requests = self._decode(body, handler.request_deserializer, path)
         except HttpError as error:
+            if body is None and error.http_status not in (408, 413, 499):
+                await self._drain()  # a client still sending its body would see the answer as a reset (EPIPE)
             await self._fail(error)
             return
         self._encode = response_encoder(handler.response_serializer, path)
@@ -349,6 +352,13 @@ class _Exchange:
             await self._finish(error)
         elif not self._reply.started:
             await self._reply.error(error)
+
+    async def _drain(self) -> None:
+        """Read and drop the request body of a call refused before it was read, within the body limits."""
+        try:
+            await self._read_body()
+        except HttpError:
+            pass
 
     async def _read_body(self) -> bytes:
         limit = self._options.max_body_size
