@@ -1,6 +1,6 @@
 """Mixing the stacks: sync clients on the asyncio server, and one service handler on both servers.
 
-(asyncio clients on the sync server run in every test_aio_* test, through ``any_serve``.)
+(asyncio clients on the sync server run in every test_*_aio test, through ``any_serve``.)
 """
 
 import threading
