@@ -4,8 +4,9 @@
 # under CI (CI=true) a missing package is a failure instead.
 set -u
 cd "$(dirname "$0")"
+list="${DUBBO_TEST_PACKAGES:-debian-packages.txt}"  # another list, for the script's own tests
 missing=()
-for pkg in $(sed -e 's/#.*//' debian-packages.txt); do
+for pkg in $(sed -e 's/#.*//' "$list"); do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
