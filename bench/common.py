@@ -93,9 +93,11 @@ def parse_count(reply: bytes) -> int:
 
 
 class Messages:
-    """How a workload's messages are made and read: raw bytes."""
+    """How a workload's messages are made and read: raw bytes. ``own_connections``: each
+    concurrent caller opens its own connection (so a multi-process server sees several)."""
 
     serialize = deserialize = None
+    own_connections = False
 
     def message(self, size: int) -> Any:
         return payload(size)
@@ -163,9 +165,15 @@ class UserMessages(Messages):
         return self.user
 
 
+class CpuMessages(Messages):
+    own_connections = True
+
+
 def messages(variant: str) -> Messages:
     if variant in ("pojo", "hessian"):
         return UserMessages(variant)
+    if variant == "cpu":
+        return CpuMessages()
     return PbMessages() if variant == "pb" else Messages()
 
 
@@ -205,18 +213,18 @@ def _sync_pass(adapter: Any, kind: str, n: int, size: int, latencies: List[int] 
                 call(msg)
                 append(clock() - t)
     elif kind == "unary_c8":
-        call = adapter.unary
+        calls = [adapter.connection() if m.own_connections else adapter.unary for _ in range(CONCURRENCY)]
         per = n // CONCURRENCY
         errors: List[BaseException] = []
 
-        def worker() -> None:
+        def worker(call) -> None:
             try:
                 for _ in range(per):
                     call(msg)
             except BaseException as error:  # reported by the main thread
                 errors.append(error)
 
-        threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+        threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
         for t in threads:
             t.start()
         for t in threads:
@@ -295,14 +303,14 @@ async def _async_pass(adapter: Any, kind: str, n: int, size: int, latencies: Lis
                 await call(msg)
                 append(clock() - t)
     elif kind == "unary_c8":
-        call = adapter.unary
+        calls = [adapter.connection() if m.own_connections else adapter.unary for _ in range(CONCURRENCY)]
         per = n // CONCURRENCY
 
-        async def worker() -> None:
+        async def worker(call) -> None:
             for _ in range(per):
                 await call(msg)
 
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        await asyncio.gather(*(worker(call) for call in calls))
     elif kind == "server_stream":
         got = 0
         async for _ in adapter.server_stream(m.stream_request(n, size)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import dubbo
 from dubbo import aio
 from dubbo.configs import ReferenceConfig, ServiceConfig
 from dubbo.proxy.handlers import RpcMethodHandler, RpcServiceHandler
@@ -89,6 +90,7 @@ def serve() -> None:
 
 class Client:
     def __init__(self, port: int, variant: str = "bytes") -> None:
+        self._port, self._variant, self._kept = port, variant, []
         client = aio.Client(ReferenceConfig.from_url(f"tri://127.0.0.1:{port}/{common.SERVICE}"))
         m = self.messages = common.messages(variant)
         codec = (m.serialize, m.deserialize)
@@ -100,6 +102,14 @@ class Client:
 
     async def ready(self) -> None:
         """The channel connects on the first call, which the warm-up makes."""
+
+    def connection(self):
+        """The unary call on a connection of its own (see impl_dubbo_api)."""
+        reference = ReferenceConfig.from_url(f"tri://127.0.0.1:{self._port}/{common.SERVICE}")
+        reference.keepalive = dubbo.Keepalive(time_ms=330_000 + len(self._kept))
+        client = aio.Client(reference)
+        self._kept.append(client)  # a client nobody holds is closed
+        return client.unary(common.method(common.UNARY, self._variant))
 
     def server_stream(self, request):
         return self._server_stream(request)

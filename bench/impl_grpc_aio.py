@@ -88,6 +88,7 @@ class Client:
         self._channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
         m = self.messages = common.messages(variant)
         codec = {"request_serializer": m.serialize, "response_deserializer": m.deserialize}
+        self._port, self._variant, self._kept = port, variant, []
         self.unary = self._channel.unary_unary(_path(common.UNARY, variant), **codec)
         self.server_stream = self._channel.unary_stream(_path(common.SERVER_STREAM, variant), **codec)
         self.client_stream = self._channel.stream_unary(_path(common.CLIENT_STREAM, variant), **codec)
@@ -95,6 +96,12 @@ class Client:
 
     async def ready(self) -> None:
         await asyncio.wait_for(self._channel.channel_ready(), 10)
+
+    def connection(self):
+        """The unary call on a connection of its own."""
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{self._port}", options=[("grpc.use_local_subchannel_pool", 1)])
+        self._kept.append(channel)  # a channel nobody holds is closed
+        return channel.unary_unary(_path(common.UNARY, self._variant))
 
     async def pingpong(self):
         call = self.bidi()

@@ -78,10 +78,17 @@ class Client:
         grpc.channel_ready_future(channel).result(timeout=10)
         m = self.messages = common.messages(variant)
         codec = {"request_serializer": m.serialize, "response_deserializer": m.deserialize}
+        self._port, self._variant, self._kept = port, variant, []
         self.unary = channel.unary_unary(_path(common.UNARY, variant), **codec)
         self.server_stream = channel.unary_stream(_path(common.SERVER_STREAM, variant), **codec)
         self.client_stream = channel.stream_unary(_path(common.CLIENT_STREAM, variant), **codec)
         self.bidi = channel.stream_stream(_path(common.BIDI, variant), **codec)
+
+    def connection(self):
+        """The unary call on a connection of its own."""
+        channel = grpc.insecure_channel(f"127.0.0.1:{self._port}", options=[("grpc.use_local_subchannel_pool", 1)])
+        self._kept.append(channel)  # a channel nobody holds is closed
+        return channel.unary_unary(_path(common.UNARY, self._variant))
 
     def pingpong(self):
         """grpcio's sync API takes requests only as an iterator: feed it from a queue."""
