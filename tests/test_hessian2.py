@@ -433,3 +433,45 @@ def test_more_class_definitions_than_max_class_defs_is_refused():
     data = hessian2.dumps([JavaObject("a.B"), JavaObject("a.C")])
     with pytest.raises(HessianError, match="max_class_defs=1"):
         hessian2.loads(data, max_class_defs=1)
+
+
+# -- what the encoder keeps per bound class ---------------------------------------------------------------------
+
+
+def test_binding_a_class_again_writes_it_as_its_new_binding():
+    @dataclass
+    class Point:
+        x: int
+        y: int = 0
+
+    java_class("a.Point")(Point)
+    assert hessian2.dumps(Point(1, 2)) == b"C" + s("a.Point") + b"\x92" + s("x") + s("y") + b"\x60\x91\x92"
+    java_class("b.Point")(Point)
+    assert hessian2.dumps(Point(1, 2)) == b"C" + s("b.Point") + b"\x92" + s("x") + s("y") + b"\x60\x91\x92"
+
+
+def test_dataclasses_of_one_field_and_of_none_are_written_with_their_fields():
+    @java_class("a.One")
+    @dataclass
+    class One:
+        value: int = field(metadata={JAVA_TYPE: "long"})
+
+    @java_class("a.Empty")
+    @dataclass
+    class Empty:
+        pass
+
+    assert hessian2.dumps(One(5)) == b"C" + s("a.One") + b"\x91" + s("value") + b"\x60\xe5"
+    assert hessian2.dumps(One(None)) == b"C" + s("a.One") + b"\x91" + s("value") + b"\x60\x4e"  # type: ignore[arg-type]
+    assert hessian2.dumps([Empty(), Empty()]) == b"\x7a" + b"C" + s("a.Empty") + b"\x90\x60\x60"
+    assert hessian2.loads(hessian2.dumps(One(5)), classes=[One]) == One(5)
+
+
+def test_a_subclass_of_a_bound_class_is_not_written_as_its_base():
+    @dataclass
+    class Admin(User):
+        level: int = 0
+
+    hessian2.dumps(User("ann"))
+    with pytest.raises(TypeError, match="not bound"):
+        hessian2.dumps(Admin("ann"))

@@ -7,6 +7,7 @@ import datetime
 import decimal
 import enum
 import math
+import operator
 import re
 import struct
 from functools import lru_cache
@@ -98,6 +99,9 @@ class Encoder:
         if writer is not None:
             return writer(self, value)
         own = cls.__dict__
+        plan = own.get("__java_plan__")
+        if plan is not None:
+            return self.pojo(value, plan)
         if "__java_class__" in own:  # bound with java_class
             return self.bound(value, own["__java_class__"], own.get("__java_fields__"))
         _writer_for(value)(self, value)
@@ -131,7 +135,8 @@ class Encoder:
             raise TypeError(f"a Java boolean is written from a bool, not {type(value).__name__}")
 
     def int32(self, value: Any) -> None:
-        value = _index(value)
+        if value.__class__ is not int:
+            value = _index(value)
         out = self.out
         if -0x10 <= value <= 0x2F:
             out.append(0x90 + value)
@@ -148,7 +153,8 @@ class Encoder:
             raise HessianError(f"{value} does not fit a Java int")
 
     def int64(self, value: Any) -> None:
-        value = _index(value)
+        if value.__class__ is not int:
+            value = _index(value)
         out = self.out
         if -0x8 <= value <= 0xF:
             out.append(0xE0 + value)
@@ -415,12 +421,15 @@ class Encoder:
 
     def object_header(self, java_class: str, names: Tuple[str, ...]) -> None:
         """A class definition the first time this class (with these fields) is written, then the instance tag."""
-        key = (java_class, names)
+        self.class_header((java_class, names), None)
+
+    def class_header(self, key: Tuple[str, Tuple[str, ...]], definition: Optional[bytes]) -> None:
+        """``object_header`` for a class whose key and definition bytes (made here when None) are known."""
         number = self.classes.get(key)
         out = self.out
         if number is None:
             number = self.classes[key] = len(self.classes)
-            out += _class_definition(java_class, names)
+            out += _class_definition(*key) if definition is None else definition
         if number <= 0xF:
             out.append(0x60 + number)
         else:
@@ -444,12 +453,56 @@ class Encoder:
             self.object_header(java_class, ("name",))
             self.string(value.name)
             return
+        self.pojo(value, _plan(type(value), java_class, layout))
+
+    def pojo(self, value: Any, plan: "_Plan") -> None:
+        """A bound dataclass's instance, its fields read and written as its plan says."""
         if self.ref(value, id(value)):
             return
-        self.object_header(java_class, tuple(name for name, _ in layout))
-        typed = self.typed
-        for name, java_type in layout:
-            typed(getattr(value, name), java_type)
+        self.class_header(plan.key, plan.definition)
+        writers = _WRITERS
+        for write, item in zip(plan.writers, plan.getter(value)):
+            if write is None or item is None:
+                write = writers.get(item.__class__, Encoder.value)
+            write(self, item)
+
+
+class _Plan:
+    """What writing a bound dataclass's instances needs, made once per class: the class definition's key and
+    bytes, a getter of all field values at once, and each field's writer (None: chosen by the value's type)."""
+
+    __slots__ = ("key", "definition", "getter", "writers")
+
+    def __init__(self, java_class: str, layout: Tuple[Tuple[str, Optional[str]], ...]) -> None:
+        names = tuple(name for name, _ in layout)
+        self.key = (java_class, names)
+        self.definition = _class_definition(java_class, names)
+        if len(names) > 1:
+            self.getter: Callable[[Any], Tuple[Any, ...]] = operator.attrgetter(*names)
+        elif names:
+            one = operator.attrgetter(names[0])
+            self.getter = lambda value: (one(value),)
+        else:
+            self.getter = lambda value: ()
+        self.writers = tuple(_declared_writer(java_type) for _, java_type in layout)
+
+
+def _declared_writer(java_type: Optional[str]) -> Optional[Callable[[Encoder, Any], None]]:
+    """The writer of a field declared ``java_type`` (for values other than None); None when undeclared."""
+    if java_type is None:
+        return None
+    writer = _TYPED.get(java_type)
+    if writer is not None:
+        return writer
+    return lambda encoder, value: encoder.typed(value, java_type)
+
+
+def _plan(cls: type, java_class: str, layout: Tuple[Tuple[str, Optional[str]], ...]) -> _Plan:
+    """``cls``'s plan, kept on the class (``java_class`` resets it when it binds the class again)."""
+    plan = _Plan(java_class, layout)
+    if cls.__dict__.get("__java_fields__") is layout:
+        setattr(cls, "__java_plan__", plan)
+    return plan
 
 
 @lru_cache(maxsize=1024)
@@ -535,11 +588,16 @@ _TYPED: Dict[str, Callable[[Encoder, Any], None]] = {
 }
 
 
-def dumps(value: Any, java_type: Optional[str] = None) -> bytes:
-    """Hessian 2.0 bytes of ``value``, as Java writes it; ``java_type`` is its declared class (``Class.getName()``)."""
+def encode(value: Any, java_type: Optional[str] = None) -> bytearray:
+    """``dumps`` without the copy to bytes: for callers that join the result into a larger message."""
     encoder = Encoder()
     try:
         encoder.typed(value, java_type)
     except RecursionError:
         raise HessianError("value nested too deeply to encode") from None
-    return bytes(encoder.out)
+    return encoder.out
+
+
+def dumps(value: Any, java_type: Optional[str] = None) -> bytes:
+    """Hessian 2.0 bytes of ``value``, as Java writes it; ``java_type`` is its declared class (``Class.getName()``)."""
+    return bytes(encode(value, java_type))

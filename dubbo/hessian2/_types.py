@@ -70,6 +70,7 @@ def java_class(name: str) -> Callable[[T], T]:
             cls.__java_fields__ = tuple(  # type: ignore[attr-defined]
                 (f.name, f.metadata.get(JAVA_TYPE)) for f in dataclasses.fields(cls)
             )
+            cls.__java_plan__ = None  # type: ignore[attr-defined]  # the encoder's, made at first use
         else:
             raise TypeError(f"java_class binds a dataclass or an Enum, not {cls!r}")
         return cls
