@@ -435,6 +435,13 @@ def test_more_class_definitions_than_max_class_defs_is_refused():
         hessian2.loads(data, max_class_defs=1)
 
 
+def test_a_class_definition_read_before_still_counts_against_max_list_length():
+    data = hessian2.dumps(JavaObject("a.B", {"x": 1, "y": 2, "z": 3}))
+    hessian2.loads(data)  # now a definition seen lately
+    with pytest.raises(HessianError, match="max_list_length=2"):
+        hessian2.loads(data, max_list_length=2)
+
+
 # -- what the encoder keeps per bound class ---------------------------------------------------------------------
 
 

@@ -32,10 +32,11 @@ MAX_CLASS_DEFS = 4096  # class definitions, and list/map type names, each
 
 
 # Every message of a wrapped call repeats its classes' definitions, so the ones read lately are kept, by their
-# first bytes, and a definition whose bytes match one exactly is not parsed again.
+# first bytes, and a definition whose bytes match one exactly is not parsed again: with it are kept the
+# _Definitions made of it, one per class it was bound to (None: none).
 _SEEN_KEY = 24
 _SEEN_MAX = 1024
-_SEEN_DEFINITIONS: Dict[bytes, Tuple[bytes, str, Tuple[str, ...]]] = {}
+_SEEN_DEFINITIONS: Dict[bytes, Tuple[bytes, str, Tuple[str, ...], Dict[Optional[type], "_Definition"]]] = {}
 
 
 class _Definition:
@@ -326,9 +327,12 @@ class Decoder:
         """A class definition: its name and field names, and what its instances decode to."""
         if len(self.defs) >= self.max_class_defs:
             raise HessianError(f"more than max_class_defs={self.max_class_defs} class definitions", start)
-        seen = _SEEN_DEFINITIONS.get(self.data[start : start + _SEEN_KEY])
-        if seen is not None and self.data.startswith(seen[0], start):
-            raw, java_class, names = seen
+        data = self.data
+        seen = _SEEN_DEFINITIONS.get(data[start : start + _SEEN_KEY])
+        if seen is not None and data.startswith(seen[0], start):
+            raw, java_class, names, made = seen
+            if len(names) > self.max_list_length:
+                raise HessianError(f"declared length {len(names)} is over max_list_length={self.max_list_length}", start)
             self.pos = start + len(raw)
         else:
             java_class = self.string_value()
@@ -336,18 +340,13 @@ class Decoder:
             names = tuple(self.string_value() for _ in range(count))
             if len(_SEEN_DEFINITIONS) >= _SEEN_MAX:
                 _SEEN_DEFINITIONS.clear()
-            _SEEN_DEFINITIONS[self.data[start : start + _SEEN_KEY]] = (self.data[start : self.pos], java_class, names)
+            made = {}
+            _SEEN_DEFINITIONS[data[start : start + _SEEN_KEY]] = (data[start : self.pos], java_class, names, made)
         bound = self.classes.get(java_class)
-        make: Callable[[Decoder, _Definition, int], Any]
-        if java_class == "java.math.BigDecimal" and names == ("value",) and bound is None:
-            make = _make_decimal
-        elif bound is None:
-            make = _make_java_object
-        elif issubclass(bound, enum.Enum):
-            make = _make_enum
-        else:
-            make = _make_dataclass
-        self.defs.append(_Definition(java_class, names, make, bound))
+        definition = made.get(bound)
+        if definition is None:
+            definition = made[bound] = _new_definition(java_class, names, bound)
+        self.defs.append(definition)
 
     def instance(self, number: int, depth: int, start: int) -> Any:
         if not 0 <= number < len(self.defs):
@@ -365,13 +364,47 @@ class Decoder:
 # -- what instances of a class definition become ----------------------------------------------------------
 
 
+def _new_definition(java_class: str, names: Tuple[str, ...], bound: Optional[type]) -> _Definition:
+    """The _Definition of a class definition read, for the class bound to its name here (None: none)."""
+    make: Callable[[Decoder, _Definition, int], Any]
+    if java_class == "java.math.BigDecimal" and names == ("value",) and bound is None:
+        make = _make_decimal
+    elif bound is None:
+        make = _make_java_object
+    elif issubclass(bound, enum.Enum):
+        make = _make_enum
+    else:
+        make = _make_dataclass
+    return _Definition(java_class, names, make, bound)
+
+
+def _field(decoder: Decoder, data: bytes, depth: int) -> Any:
+    """The next value, read here when it is a small int or a short ASCII string (most fields are), else by its reader."""
+    pos = decoder.pos
+    if pos >= decoder.end:
+        raise HessianError("input ends where a value should start", pos)
+    tag = data[pos]
+    pos += 1
+    if 0x80 <= tag < 0xC0:
+        decoder.pos = pos
+        return tag - 0x90
+    if tag <= 0x1F and tag <= decoder.max_string_length:
+        stop = pos + tag
+        chunk = data[pos:stop]
+        if len(chunk) == tag and chunk.isascii():
+            decoder.pos = stop
+            return chunk.decode("ascii")
+    decoder.pos = pos
+    return _READERS[tag](decoder, tag, depth)
+
+
 def _make_java_object(decoder: Decoder, definition: _Definition, depth: int) -> JavaObject:
     result = JavaObject(definition.java_class)
     decoder.slot(result, decoder.pos)
     fields = result.fields
-    read = decoder.value
+    data = decoder.data
     for name in definition.names:
-        fields[name] = read(depth)
+        fields[name] = _field(decoder, data, depth)
     return result
 
 
@@ -402,10 +435,10 @@ def _make_enum(decoder: Decoder, definition: _Definition, depth: int) -> enum.En
 def _make_dataclass(decoder: Decoder, definition: _Definition, depth: int) -> Any:
     result: Any = object.__new__(definition.cls)  # type: ignore[arg-type]  # no constructor, as in Java: refs may point back
     decoder.slot(result, decoder.pos)
-    read = decoder.value
+    data = decoder.data
     set_field = object.__setattr__
     for name in definition.targets:
-        item = read(depth)
+        item = _field(decoder, data, depth)
         if name is not None:
             set_field(result, name, item)
     for name, default, factory in definition.defaults:
@@ -637,17 +670,37 @@ def loads(
     max_class_defs: int = MAX_CLASS_DEFS,
 ) -> Any:
     """The one value in ``data``; instances of the ``classes`` bound with ``java_class`` come back as those."""
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    decoder = Decoder(
+        data, bound_classes(classes), max_depth, max_string_length, max_binary_length, max_list_length, max_refs,
+        max_class_defs,
+    )  # fmt: skip
+    return _read_all(decoder)
+
+
+def bound_classes(classes: Iterable[type]) -> Dict[str, type]:
+    """The Java class names of ``classes`` (bound with ``java_class``) mapped to them, as a Decoder takes them."""
     bound: Dict[str, type] = {}
     for cls in classes:
         found = binding(cls)
         if found is None:
             raise TypeError(f"{cls!r} is not bound to a Java class: decorate it with hessian2.java_class(name)")
         bound[found[0]] = cls
-    if not isinstance(data, bytes):
-        data = bytes(data)
-    decoder = Decoder(
-        data, bound, max_depth, max_string_length, max_binary_length, max_list_length, max_refs, max_class_defs
+    return bound
+
+
+def decode(data: bytes, bound: Dict[str, type]) -> Any:
+    """``loads`` with the default limits, for classes already mapped by ``bound_classes``: the wrapper's per-call path."""
+    return _read_all(
+        Decoder(
+            data, bound, MAX_DEPTH, MAX_STRING_LENGTH, MAX_BINARY_LENGTH, MAX_LIST_LENGTH, MAX_REFS, MAX_CLASS_DEFS
+        )
     )
+
+
+def _read_all(decoder: Decoder) -> Any:
+    """The one value the decoder's input holds; bytes after it are an error."""
     result = decoder.value()
     if decoder.pos != decoder.end:
         raise HessianError(f"{decoder.end - decoder.pos} bytes left after the value", decoder.pos)
