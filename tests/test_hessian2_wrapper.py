@@ -19,6 +19,8 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import grpc
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from aio_support import aio_test
 
 import dubbo
@@ -431,3 +433,39 @@ def test_idl_handlers_are_not_adapted():
 
     assert RpcMethodHandler.unary(fn, "m").method is fn
     assert RpcMethodHandler.unary(fn, "m", hessian2.request_deserializer).method is not fn
+
+
+def _read_both(fast, slow, data):
+    """What reading ``data`` gives, or the error it raises, by one reader."""
+    results = []
+    for read in (fast, slow):
+        try:
+            results.append(read(data))
+        except hessian2.HessianError as error:
+            results.append(str(error))
+    return results
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"", b"\x0a", b"\x0a\x08hessian", b"\x0a\x02\xff\xfe", b"\x12\x80", b"\x12\x80\x01" + b"x" * 128,
+        b"\x12\x80\x80\x01" + b"x" * 16384, b"\x12\xff\xff\xff\xff\xff\x01", b"\x22\x00", b"\x08\x01", b"\x8a\x00\x00",
+        wrapper.encode_request([b"\x05world", b"\x91"], ["java.lang.String", "int"], "hessian4"),
+        wrapper.encode_request([b"x" * 300], ["[B"]) + b"\x0a\x08fastjson",
+        wrapper.encode_response(b"\x05world", "java.lang.String"), wrapper.encode_response(b"", ""),
+    ],
+)  # fmt: skip
+def test_the_wrapper_readers_fast_path_reads_as_the_general_one(data):
+    fast, general = _read_both(wrapper.decode_request, wrapper._decode_request, data)
+    assert fast == general
+    fast, general = _read_both(wrapper.decode_response, wrapper._decode_response, data)
+    assert fast == general
+
+
+@given(st.lists(st.tuples(st.sampled_from([0x0A, 0x12, 0x1A, 0x22, 0x08]), st.binary(max_size=200)), max_size=4))
+def test_the_wrapper_readers_fast_path_reads_any_fields_as_the_general_one(fields):
+    data = b"".join(bytes((key,)) + wrapper._varint(len(value)) + value for key, value in fields)
+    for cut in (data, data[:-1]):
+        assert len(set(map(repr, _read_both(wrapper.decode_request, wrapper._decode_request, cut)))) == 1
+        assert len(set(map(repr, _read_both(wrapper.decode_response, wrapper._decode_response, cut)))) == 1

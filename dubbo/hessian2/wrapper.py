@@ -24,8 +24,8 @@ import grpc
 from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, Metadata, current_call
 from .._core.errors import RpcError
 from .._core.triple import EXCEPTION_CODE
-from ._decoder import loads
-from ._encoder import dumps
+from ._decoder import bound_classes, decode
+from ._encoder import encode
 from ._types import HessianError, JavaObject
 
 __all__ = [
@@ -42,6 +42,8 @@ BIZ_EXCEPTION = 3  # what Java sends as tri-exception-code for an exception whos
 _SERIALIZE_TYPE = b"\x0a\x08hessian2"  # field 1, length 8
 _ARG_TAG = b"\x12"  # field 2, length-delimited
 _TYPE_TAG = b"\x1a"  # field 3, length-delimited
+_ARG_HEADS = [_ARG_TAG + bytes((size,)) for size in range(0x80)]  # an argument's key and one-byte length
+_RESPONSE_HEADS = [_SERIALIZE_TYPE + head for head in _ARG_HEADS]
 _log = logging.getLogger("dubbo.server")
 
 
@@ -112,8 +114,61 @@ def encode_request(args: Sequence[bytes], arg_types: Sequence[str], serialize_ty
     )
 
 
+class _Unusual(Exception):
+    """A wrapper the fast reader leaves to ``_fields``: a field key or length over the common sizes, or an error."""
+
+
+def _wrapper_fields(data: bytes) -> List[Tuple[int, bytes]]:
+    """``_fields`` of a well-formed wrapper, as a list; ``_Unusual`` (or IndexError) for anything else."""
+    fields = []
+    pos, end = 0, len(data)
+    while pos < end:
+        number = _KEYS.get(data[pos])
+        length = data[pos + 1]
+        pos += 2
+        if length >= 0x80:
+            length &= 0x7F
+            shift = 7
+            while True:
+                byte = data[pos]
+                pos += 1
+                length |= (byte & 0x7F) << shift
+                if byte < 0x80:
+                    break
+                shift += 7
+                if shift > 28:
+                    raise _Unusual
+        stop = pos + length
+        if number is None or stop > end:
+            raise _Unusual
+        fields.append((number, data[pos:stop]))
+        pos = stop
+    return fields
+
+
+_KEYS = {0x0A: 1, 0x12: 2, 0x1A: 3}  # fields 1 to 3, length-delimited
+
+
 def decode_request(data: bytes) -> Tuple[str, List[bytes], List[str]]:
     """A TripleRequestWrapper's serializeType, serialized arguments and argTypes."""
+    if data.__class__ is not bytes:
+        data = bytes(data)
+    serialize_type, args, types = "", [], []
+    try:
+        for number, value in _wrapper_fields(data):
+            if number == 2:
+                args.append(value)
+            elif number == 3:
+                types.append(value.decode())
+            else:
+                serialize_type = value.decode()
+    except (_Unusual, IndexError, UnicodeDecodeError):
+        return _decode_request(data)
+    return serialize_type, args, types
+
+
+def _decode_request(data: bytes) -> Tuple[str, List[bytes], List[str]]:
+    """``decode_request`` of any wrapper, and the error of a malformed one."""
     serialize_type, args, types = "", [], []
     for number, value in _fields(data, "TripleRequestWrapper"):
         if number == 2:
@@ -133,6 +188,24 @@ def encode_response(data: bytes, java_type: str, serialize_type: str = "hessian2
 
 def decode_response(data: bytes) -> Tuple[str, Optional[bytes], str]:
     """A TripleResponseWrapper's serializeType, data (None when absent) and type."""
+    if data.__class__ is not bytes:
+        data = bytes(data)
+    serialize_type, body, java_type = "", None, ""
+    try:
+        for number, value in _wrapper_fields(data):
+            if number == 2:
+                body = value
+            elif number == 3:
+                java_type = value.decode()
+            else:
+                serialize_type = value.decode()
+    except (_Unusual, IndexError, UnicodeDecodeError):
+        return _decode_response(data)
+    return serialize_type, body, java_type
+
+
+def _decode_response(data: bytes) -> Tuple[str, Optional[bytes], str]:
+    """``decode_response`` of any wrapper, and the error of a malformed one."""
     serialize_type, body, java_type = "", None, ""
     for number, value in _fields(data, "TripleResponseWrapper"):
         if number == 2:
@@ -235,10 +308,12 @@ class RequestSerializer:
         types = self.arg_types
         if len(args) != len(types):
             raise TypeError(f"{len(args)} arguments for the Java parameter types ({', '.join(types)})")
-        parts = [_SERIALIZE_TYPE]
+        parts: List[Union[bytes, bytearray]] = [_SERIALIZE_TYPE]
         for arg, java_type in zip(args, types):
-            data = dumps(arg, java_type)
-            parts.append(_ARG_TAG + _varint(len(data)) + data)
+            data = encode(arg, java_type)
+            size = len(data)
+            parts.append(_ARG_HEADS[size] if size < 0x80 else _ARG_TAG + _varint(size))
+            parts.append(data)
         parts.append(self._types)
         return b"".join(parts)
 
@@ -256,15 +331,17 @@ class ResponseDeserializer:
     """A TripleResponseWrapper's value, decoded from Hessian 2; ``classes`` are the dataclasses bound with
     ``java_class`` to build instead of ``JavaObject``s. ``raised`` makes the error of a thrown Java exception."""
 
-    __slots__ = ("classes",)
+    __slots__ = ("classes", "_bound")
 
     def __init__(self, classes: Iterable[type] = ()) -> None:
         self.classes = tuple(classes)
+        self._bound = bound_classes(self.classes)
 
     def __call__(self, data: bytes) -> Any:
         serialize_type, body, _java_type = decode_response(data)
-        _check_serialization(serialize_type)
-        return None if body is None else loads(body, classes=self.classes)
+        if serialize_type not in SERIALIZATIONS:
+            _check_serialization(serialize_type)
+        return None if body is None else decode(body, self._bound)
 
     def raised(self, response: Any, exception_code: int, initial: Metadata, trailing: Metadata) -> RpcError:
         """The error a unary response with a non-zero ``tri-exception-code`` stands for: its Throwable."""
@@ -284,7 +361,7 @@ class Arguments(list):
     __slots__ = ("types",)
 
     def __init__(self, values: Iterable[Any], types: Sequence[str]) -> None:
-        super().__init__(values)
+        list.__init__(self, values)
         self.types = tuple(types)
 
 
@@ -296,17 +373,20 @@ class RequestDeserializer:
     each message's one argument instead of a list.
     """
 
-    __slots__ = ("classes",)
+    __slots__ = ("classes", "_bound")
 
     def __init__(self, classes: Iterable[type] = ()) -> None:
         self.classes = tuple(classes)
+        self._bound = bound_classes(self.classes)
 
     def __call__(self, data: bytes) -> Arguments:
         serialize_type, args, types = decode_request(data)
-        _check_serialization(serialize_type)
+        if serialize_type not in SERIALIZATIONS:
+            _check_serialization(serialize_type)
         if types and len(types) != len(args):
             raise HessianError(f"{len(args)} arguments but {len(types)} argTypes")
-        return Arguments([loads(arg, classes=self.classes) for arg in args], types)
+        bound = self._bound
+        return Arguments([decode(arg, bound) for arg in args], types)
 
     def single(self, data: bytes) -> Any:
         """A streamed message: a wrapper holding exactly one argument, which it returns."""
@@ -384,10 +464,12 @@ class ResponseSerializer:
 
     def __call__(self, value: Any) -> bytes:
         if value.__class__ is _Thrown:
-            data = dumps(throwable(value.error))
+            data = encode(throwable(value.error))
         else:
-            data = dumps(value, self.java_type)
-        return b"".join((_SERIALIZE_TYPE, _ARG_TAG, _varint(len(data)), data, self._type))
+            data = encode(value, self.java_type)
+        size = len(data)
+        head = _RESPONSE_HEADS[size] if size < 0x80 else _SERIALIZE_TYPE + _ARG_TAG + _varint(size)
+        return b"".join((head, data, self._type))
 
 
 response_serializer = ResponseSerializer()
