@@ -585,7 +585,11 @@ def _map_typed(decoder: Decoder, tag: int, depth: int) -> Dict[Any, Any]:
 
 def _class_definition(decoder: Decoder, tag: int, depth: int) -> Any:
     decoder.definition(decoder.pos - 1)
-    return decoder.value(depth)  # a definition is followed by the value it was written for
+    pos = decoder.pos  # a definition is followed by the value it was written for, most often its instance
+    if pos < decoder.end and 0x60 <= decoder.data[pos] < 0x70:
+        decoder.pos = pos + 1
+        return decoder.instance(decoder.data[pos] - 0x60, depth, pos)
+    return decoder.value(depth)
 
 
 def _object_direct(decoder: Decoder, tag: int, depth: int) -> Any:
