@@ -103,7 +103,9 @@ def _written(
             item: Any = _Returned(fn(stream))
         except BaseException as error:
             item = _Raised(error)
-        if out.closed and isinstance(item, _Raised):  # the call has ended and nobody reads any more
+        # The call has ended and nobody reads any more: a failure of the handler's own (not a
+        # status, such as its write() finding the call over) is logged rather than lost.
+        if out.closed and isinstance(item, _Raised) and not isinstance(item.error, RpcError):
             _log.error("%s failed after the call ended", method, exc_info=item.error)
         out.put_last(item)
 
