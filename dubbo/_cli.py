@@ -328,7 +328,7 @@ def _call(args: argparse.Namespace) -> None:
     messages = _Messages(method, pool)
     streams_requests = method.client_streaming
     if args.request in (None, "-"):
-        requests: Optional[Iterator[Any]] = messages.lines(sys.stdin) if streams_requests else None
+        requests: Iterator[Any] = messages.lines(sys.stdin) if streams_requests else iter(())
         single = None if streams_requests else messages.parse(sys.stdin.read() if args.request else "{}", "request")
     else:
         single = messages.parse(args.request, "request")
