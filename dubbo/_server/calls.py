@@ -88,6 +88,8 @@ def _yielded(
             yield encode(response)
     except Exception as error:
         end_with_error(context, error, method)
+    finally:
+        current_call.set(None)  # the call is over (see grpc_method_handler)
 
 
 def _written(
@@ -129,6 +131,7 @@ def _written(
     finally:
         stream._closed = True
         out.close()
+        current_call.set(None)  # the call is over (see grpc_method_handler)
 
 
 def grpc_method_handler(
@@ -154,6 +157,9 @@ def grpc_method_handler(
 
     # Each behavior first makes its call the current one (for server_context() and
     # deadline propagation); grpcio then iterates any response generator on this thread.
+    # It is unset when the call's work ends: grpcio runs each call in a contextvars context
+    # that the call's state holds, so a servicer context left in it (which holds the state)
+    # makes a cycle, and each call's grpcio objects would wait for the cyclic collector.
     if kind.response_streaming:
         responses = _yielded if inspect.isgeneratorfunction(fn) else _written
 
@@ -170,11 +176,14 @@ def grpc_method_handler(
     argument = (lambda requests, context: ReadStream(stream(requests))) if kind.request_streaming else single
 
     def one_out(request: Any, context: grpc.ServicerContext) -> bytes:
-        current_call.set(context)
-        received = argument(request, context)
+        served = current_call.set(context)
         try:
-            return encode(fn(received))
-        except Exception as error:
-            end_with_error(context, error, method)
+            received = argument(request, context)
+            try:
+                return encode(fn(received))
+            except Exception as error:
+                end_with_error(context, error, method)
+        finally:
+            current_call.reset(served)
 
     return kind.method_handler(one_out, decoder.deserializer)
