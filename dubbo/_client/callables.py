@@ -189,9 +189,13 @@ class UnaryCallable(CallableBase):
 
     def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
         """Start the call without waiting: ``read(timeout)``/``result()`` it, or ``cancel()`` it."""
+        return SingleResponse(self._started(args, kwargs))
+
+    def _started(self, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
+        """grpcio's future of this call, started."""
         request = self._request(args, kwargs)
         try:
-            future = self._rpc.future(
+            return self._rpc.future(
                 request,
                 timeout=self._deadline(),
                 metadata=self._metadata,
@@ -200,7 +204,6 @@ class UnaryCallable(CallableBase):
             )
         except ValueError as error:
             raise closed_client(error) from None
-        return SingleResponse(future)
 
 
 class ThrowingUnaryCallable(UnaryCallable):
@@ -225,18 +228,7 @@ class ThrowingUnaryCallable(UnaryCallable):
         return response, result
 
     def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
-        request = self._request(args, kwargs)
-        try:
-            future = self._rpc.future(
-                request,
-                timeout=self._deadline(),
-                metadata=self._metadata,
-                wait_for_ready=self._wait_for_ready,
-                compression=self._compression,
-            )
-        except ValueError as error:
-            raise closed_client(error) from None
-        return SingleResponse(_ThrowingFuture(future, self._raised))
+        return SingleResponse(_ThrowingFuture(self._started(args, kwargs), self._raised))
 
 
 class _ThrowingFuture:
