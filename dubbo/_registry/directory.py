@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Tuple
 
 from .._core.triple import SERVICE_GROUP, SERVICE_VERSION
 from .loadbalance import CallStats
@@ -133,14 +133,12 @@ class Directory:
     interface or the application level as the migration ``rule`` decides (migration.py)."""
 
     def __init__(self, registry: ZooKeeperRegistry, subscription_url: URL, reference: Any, channels: Channels,
-                 on_change: Optional[Callable[[Sequence[Invoker]], None]] = None,
                  rule: MigrationRule = MigrationRule()) -> None:
         self._service = reference.service
         self._channels = channels
         self._lock = threading.Lock()
         self._closed = False
         self.invokers: Tuple[Invoker, ...] = ()
-        self._on_change = on_change
         self._subscription = MigratingSubscription(registry, subscription_url, self._update, rule, reference)
 
     def _update(self, providers: List[URL], configurators: List[URL]) -> None:
@@ -164,8 +162,6 @@ class Directory:
             self.invokers = tuple(fresh.values())
         for invoker in gone:
             invoker.retire()
-        if self._on_change is not None:
-            self._on_change(self.invokers)
 
     def close(self) -> None:
         self._subscription.close()
