@@ -44,6 +44,24 @@ def _bound(callable_: CallableBase) -> Any:
     return rpc
 
 
+def _one_request_call(callable_: CallableBase, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
+    """The grpc.aio call of a one-request shape, started; a closed client is CANCELLED."""
+    request = callable_._request(args, kwargs)
+    rpc = callable_._rpc
+    if rpc.__class__ is Unbound:
+        rpc = _bound(callable_)
+    try:
+        return rpc(
+            request,
+            timeout=callable_._deadline(),
+            metadata=callable_._metadata,
+            wait_for_ready=callable_._wait_for_ready,
+            compression=callable_._compression,
+        )
+    except grpc.aio.UsageError as error:
+        raise closed_client(error) from None
+
+
 class UnaryCallable(CallableBase):
     """``await call(*args, **kwargs)`` → the response; all arguments go to the request serializer."""
 
@@ -69,43 +87,16 @@ class UnaryCallable(CallableBase):
 
     async def with_call(self, *args: Any, **kwargs: Any) -> Tuple[Any, CallResult]:
         """``(response, result)``: the response and the server's headers and trailers."""
-        request = self._request(args, kwargs)
-        rpc = self._rpc
-        if rpc.__class__ is Unbound:
-            rpc = _bound(self)
-        try:
-            call = rpc(
-                request,
-                timeout=self._deadline(),
-                metadata=self._metadata,
-                wait_for_ready=self._wait_for_ready,
-                compression=self._compression,
-            )
-        except grpc.aio.UsageError as error:
-            raise closed_client(error) from None
+        call = _one_request_call(self, args, kwargs)
         try:
             response = await call
         except grpc.RpcError as error:
             raise RpcError.from_grpc(error) from None
         return response, CallResult(_Received(await call.initial_metadata(), await call.trailing_metadata()))
 
-
     def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
         """Start the call without waiting: ``await`` it or ``read(timeout)`` it later, or ``cancel()`` it."""
-        request = self._request(args, kwargs)
-        rpc = self._rpc
-        if rpc.__class__ is Unbound:
-            rpc = _bound(self)
-        try:
-            call = rpc(
-                request,
-                timeout=self._deadline(),
-                metadata=self._metadata,
-                wait_for_ready=self._wait_for_ready,
-                compression=self._compression,
-            )
-        except grpc.aio.UsageError as error:
-            raise closed_client(error) from None
+        call = _one_request_call(self, args, kwargs)
         if asyncio.iscoroutine(call):  # a registry-balanced call: a task to cancel or await
             call = asyncio.ensure_future(call)
         return SingleResponse(call, False)
@@ -156,20 +147,7 @@ class ServerStreamCallable(CallableBase):
     __slots__ = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> "ResponseStream":
-        request = self._request(args, kwargs)
-        rpc = self._rpc
-        if rpc.__class__ is Unbound:
-            rpc = _bound(self)
-        try:
-            call = rpc(
-                request,
-                timeout=self._deadline(),
-                metadata=self._metadata,
-                wait_for_ready=self._wait_for_ready,
-                compression=self._compression,
-            )
-        except grpc.aio.UsageError as error:
-            raise closed_client(error) from None
+        call = _one_request_call(self, args, kwargs)
         return ResponseStream(call, False)
 
 
