@@ -172,9 +172,14 @@ class UnaryCallable(CallableBase):
 
     def with_call(self, *args: Any, **kwargs: Any) -> Tuple[Any, "CallResult"]:
         """``(response, result)``: the response and the server's headers and trailers."""
+        response, call = self._with_call(args, kwargs)
+        return response, CallResult(call)
+
+    def _with_call(self, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Any, Any]:
+        """The response and grpcio's finished call."""
         request = self._request(args, kwargs)
         try:
-            response, call = self._rpc.with_call(
+            return self._rpc.with_call(
                 request,
                 timeout=self._deadline(),
                 metadata=self._metadata,
@@ -185,7 +190,6 @@ class UnaryCallable(CallableBase):
             raise RpcError.from_grpc(error) from None
         except ValueError as error:
             raise closed_client(error) from None
-        return response, CallResult(call)
 
     def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
         """Start the call without waiting: ``read(timeout)``/``result()`` it, or ``cancel()`` it."""
@@ -218,14 +222,16 @@ class ThrowingUnaryCallable(UnaryCallable):
         self._raised = raised
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.with_call(*args, **kwargs)[0]
+        return self._with_call(args, kwargs)[0]
 
-    def with_call(self, *args: Any, **kwargs: Any) -> Tuple[Any, "CallResult"]:
-        response, result = super().with_call(*args, **kwargs)
-        code = exception_code(result.initial_metadata())
-        if code:
-            raise self._raised(response, code, result.initial_metadata(), result.trailing_metadata())
-        return response, result
+    def _with_call(self, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Any, Any]:
+        response, call = super()._with_call(args, kwargs)
+        headers = call.initial_metadata()
+        if headers:
+            code = exception_code(headers)
+            if code:
+                raise self._raised(response, code, headers, call.trailing_metadata())
+        return response, call
 
     def future(self, *args: Any, **kwargs: Any) -> "SingleResponse":
         return SingleResponse(_ThrowingFuture(self._started(args, kwargs), self._raised))

@@ -42,7 +42,7 @@ _SEEN_DEFINITIONS: Dict[bytes, Tuple[bytes, str, Tuple[str, ...], Dict[Optional[
 class _Definition:
     """A class definition read from the stream, with what its instances become."""
 
-    __slots__ = ("java_class", "names", "make", "cls", "targets", "defaults")
+    __slots__ = ("java_class", "names", "make", "cls", "targets", "defaults", "whole")
 
     def __init__(
         self,
@@ -59,8 +59,11 @@ class _Definition:
         # does), and the fields not sent, with their defaults.
         self.targets: Tuple[Optional[str], ...] = names
         self.defaults: Tuple[Tuple[str, Any, Any], ...] = ()
+        # Whether an instance's __dict__ can be filled at once: the fields sent are exactly the class's.
+        self.whole = False
         if cls is not None and dataclasses.is_dataclass(cls):
             self.targets, self.defaults = _dataclass_layout(cls, names)
+            self.whole = not self.defaults and None not in self.targets and cls.__dictoffset__ != 0
 
 
 @lru_cache(maxsize=1024)
@@ -323,7 +326,7 @@ class Decoder:
             except TypeError:
                 raise HessianError(f"map key of type {type(key).__name__} has no Python dict form", at) from None
 
-    def definition(self, start: int) -> None:
+    def definition(self, start: int) -> _Definition:
         """A class definition: its name and field names, and what its instances decode to."""
         if len(self.defs) >= self.max_class_defs:
             raise HessianError(f"more than max_class_defs={self.max_class_defs} class definitions", start)
@@ -347,6 +350,7 @@ class Decoder:
         if definition is None:
             definition = made[bound] = _new_definition(java_class, names, bound)
         self.defs.append(definition)
+        return definition
 
     def instance(self, number: int, depth: int, start: int) -> Any:
         if not 0 <= number < len(self.defs):
@@ -378,33 +382,40 @@ def _new_definition(java_class: str, names: Tuple[str, ...], bound: Optional[typ
     return _Definition(java_class, names, make, bound)
 
 
-def _field(decoder: Decoder, data: bytes, depth: int) -> Any:
-    """The next value, read here when it is a small int or a short ASCII string (most fields are), else by its reader."""
+def _fields(decoder: Decoder, count: int, depth: int) -> List[Any]:
+    """An instance's ``count`` field values; small ints and short ASCII strings (most fields) are read here."""
+    data, end, readers = decoder.data, decoder.end, _READERS
+    short = 0x1F if decoder.max_string_length >= 0x1F else decoder.max_string_length
     pos = decoder.pos
-    if pos >= decoder.end:
-        raise HessianError("input ends where a value should start", pos)
-    tag = data[pos]
-    pos += 1
-    if 0x80 <= tag < 0xC0:
+    values: List[Any] = []
+    append = values.append
+    for _ in range(count):
+        if pos >= end:
+            raise HessianError("input ends where a value should start", pos)
+        tag = data[pos]
+        pos += 1
+        if 0x80 <= tag < 0xC0:
+            append(tag - 0x90)
+            continue
+        if tag <= short:
+            stop = pos + tag
+            chunk = data[pos:stop]
+            if len(chunk) == tag and chunk.isascii():
+                append(chunk.decode("ascii"))
+                pos = stop
+                continue
         decoder.pos = pos
-        return tag - 0x90
-    if tag <= 0x1F and tag <= decoder.max_string_length:
-        stop = pos + tag
-        chunk = data[pos:stop]
-        if len(chunk) == tag and chunk.isascii():
-            decoder.pos = stop
-            return chunk.decode("ascii")
+        append(readers[tag](decoder, tag, depth))
+        pos = decoder.pos
     decoder.pos = pos
-    return _READERS[tag](decoder, tag, depth)
+    return values
 
 
 def _make_java_object(decoder: Decoder, definition: _Definition, depth: int) -> JavaObject:
     result = JavaObject(definition.java_class)
     decoder.slot(result, decoder.pos)
-    fields = result.fields
-    data = decoder.data
-    for name in definition.names:
-        fields[name] = _field(decoder, data, depth)
+    names = definition.names
+    result.fields.update(zip(names, _fields(decoder, len(names), depth)))
     return result
 
 
@@ -435,10 +446,13 @@ def _make_enum(decoder: Decoder, definition: _Definition, depth: int) -> enum.En
 def _make_dataclass(decoder: Decoder, definition: _Definition, depth: int) -> Any:
     result: Any = object.__new__(definition.cls)  # type: ignore[arg-type]  # no constructor, as in Java: refs may point back
     decoder.slot(result, decoder.pos)
-    data = decoder.data
+    targets = definition.targets
+    values = _fields(decoder, len(targets), depth)
+    if definition.whole:
+        result.__dict__.update(zip(targets, values))
+        return result
     set_field = object.__setattr__
-    for name in definition.targets:
-        item = _field(decoder, data, depth)
+    for name, item in zip(targets, values):
         if name is not None:
             set_field(result, name, item)
     for name, default, factory in definition.defaults:
@@ -475,7 +489,11 @@ def _int_short(decoder: Decoder, tag: int, depth: int) -> int:
 
 
 def _int32(decoder: Decoder, tag: int, depth: int) -> int:
-    return _I(decoder.data, decoder.take(4))[0]
+    pos = decoder.pos
+    if pos + 4 > decoder.end:
+        decoder.take(4)  # raises: the input is too short
+    decoder.pos = pos + 4
+    return _I(decoder.data, pos)[0]
 
 
 def _long_direct(decoder: Decoder, tag: int, depth: int) -> int:
@@ -491,7 +509,11 @@ def _long_short(decoder: Decoder, tag: int, depth: int) -> int:
 
 
 def _long64(decoder: Decoder, tag: int, depth: int) -> int:
-    return _Q(decoder.data, decoder.take(8))[0]
+    pos = decoder.pos
+    if pos + 8 > decoder.end:
+        decoder.take(8)  # raises: the input is too short
+    decoder.pos = pos + 8
+    return _Q(decoder.data, pos)[0]
 
 
 def _double_byte(decoder: Decoder, tag: int, depth: int) -> float:
@@ -505,11 +527,19 @@ def _double_short(decoder: Decoder, tag: int, depth: int) -> float:
 
 
 def _double_mill(decoder: Decoder, tag: int, depth: int) -> float:
-    return 0.001 * _I(decoder.data, decoder.take(4))[0]
+    pos = decoder.pos
+    if pos + 4 > decoder.end:
+        decoder.take(4)  # raises: the input is too short
+    decoder.pos = pos + 4
+    return 0.001 * _I(decoder.data, pos)[0]
 
 
 def _double64(decoder: Decoder, tag: int, depth: int) -> float:
-    return _D(decoder.data, decoder.take(8))[0]
+    pos = decoder.pos
+    if pos + 8 > decoder.end:
+        decoder.take(8)  # raises: the input is too short
+    decoder.pos = pos + 8
+    return _D(decoder.data, pos)[0]
 
 
 def _date(millis: int, start: int) -> datetime.datetime:
@@ -584,11 +614,11 @@ def _map_typed(decoder: Decoder, tag: int, depth: int) -> Dict[Any, Any]:
 
 
 def _class_definition(decoder: Decoder, tag: int, depth: int) -> Any:
-    decoder.definition(decoder.pos - 1)
+    definition = decoder.definition(decoder.pos - 1)
     pos = decoder.pos  # a definition is followed by the value it was written for, most often its instance
-    if pos < decoder.end and 0x60 <= decoder.data[pos] < 0x70:
+    if pos < decoder.end and decoder.data[pos] == 0x5F + len(decoder.defs) and depth < decoder.max_depth:
         decoder.pos = pos + 1
-        return decoder.instance(decoder.data[pos] - 0x60, depth, pos)
+        return definition.make(decoder, definition, depth + 1)
     return decoder.value(depth)
 
 

@@ -115,6 +115,9 @@ class Encoder:
             return writer(self, value)
         if java_type.startswith("["):
             return self.array(value, java_type)
+        plan = value.__class__.__dict__.get("__java_plan__")  # a POJO declared as its class (or a supertype)
+        if plan is not None:
+            return self.pojo(value, plan)
         if isinstance(value, (list, tuple)):  # another collection class travels typed, as Java writes it
             return self.sequence(value, None if java_type in _PLAIN_LISTS else java_type)
         if isinstance(value, dict):
