@@ -76,6 +76,183 @@ def _array_layout(java_type: str) -> Tuple[str, str]:
     raise HessianError(f"not a Java array type name: {java_type!r}")
 
 
+# -- scalars: written straight into the message's buffer, needing nothing else of the encoder ------------------
+
+
+def _null(out: bytearray, _value: Any = None) -> None:
+    out.append(0x4E)
+
+
+def _boolean(out: bytearray, value: Any) -> None:
+    if value is True:
+        out.append(0x54)
+    elif value is False:
+        out.append(0x46)
+    else:
+        raise TypeError(f"a Java boolean is written from a bool, not {type(value).__name__}")
+
+
+def _int32(out: bytearray, value: Any) -> None:
+    if value.__class__ is not int:
+        value = _index(value)
+    if -0x10 <= value <= 0x2F:
+        out.append(0x90 + value)
+    elif -0x800 <= value <= 0x7FF:
+        out.append(0xC8 + (value >> 8))
+        out.append(value & 0xFF)
+    elif -0x40000 <= value <= 0x3FFFF:
+        out.append(0xD4 + (value >> 16))
+        out += _H(value & 0xFFFF)
+    elif _INT_MIN <= value <= _INT_MAX:
+        out.append(0x49)
+        out += _I(value)
+    else:
+        raise HessianError(f"{value} does not fit a Java int")
+
+
+def _int64(out: bytearray, value: Any) -> None:
+    if value.__class__ is not int:
+        value = _index(value)
+    if -0x8 <= value <= 0xF:
+        out.append(0xE0 + value)
+    elif -0x800 <= value <= 0x7FF:
+        out.append(0xF8 + (value >> 8))
+        out.append(value & 0xFF)
+    elif -0x40000 <= value <= 0x3FFFF:
+        out.append(0x3C + (value >> 16))
+        out += _H(value & 0xFFFF)
+    elif _INT_MIN <= value <= _INT_MAX:
+        out.append(0x59)
+        out += _I(value)
+    elif _LONG_MIN <= value <= _LONG_MAX:
+        out.append(0x4C)
+        out += _Q(value)
+    else:
+        raise HessianError(f"{value} does not fit a Java long")
+
+
+def _integer(out: bytearray, value: int) -> None:
+    """A Python int: a Java int when it fits 32 bits, else a long."""
+    if _INT_MIN <= value <= _INT_MAX:
+        _int32(out, value)
+    else:
+        _int64(out, value)
+
+
+def _double(out: bytearray, value: Any) -> None:
+    if type(value) is not float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
+            raise TypeError(f"a Java double is written from a number, not {type(value).__name__}")
+        value = float(value)
+    if -2147483648.0 <= value <= 2147483647.0:  # Java's (int) cast, NaN excluded
+        whole = int(value)
+        if whole == value:
+            if whole == 0:
+                out.append(0x5B)  # -0.0 too, as Java writes it
+                return
+            if whole == 1:
+                out.append(0x5C)
+                return
+            if -0x80 <= whole < 0x80:
+                out.append(0x5D)
+                out.append(whole & 0xFF)
+                return
+            if -0x8000 <= whole < 0x8000:
+                out.append(0x5E)
+                out += _H(whole & 0xFFFF)
+                return
+    scaled = value * 1000
+    if math.isnan(scaled):
+        mills = 0
+    elif scaled >= 2147483647.0:
+        mills = _INT_MAX
+    elif scaled <= -2147483648.0:
+        mills = _INT_MIN
+    else:
+        mills = int(scaled)
+    if 0.001 * mills == value:  # Java's test, in the same double arithmetic
+        out.append(0x5F)
+        out += _I(mills)
+        return
+    out.append(0x44)
+    out += _D(value)
+
+
+def _float32(out: bytearray, value: Any) -> None:
+    """A Java float: Java writes it as the double of equal value."""
+    _double(out, _java_float(_real(value)))
+
+
+def _boxed_float(out: bytearray, value: Any) -> None:
+    """A java.lang.Float: Dubbo's hessian-lite writes the double its decimal string reads as (0.1f -> 0.1)."""
+    _double(out, _java_float_string(_real(value)))
+
+
+def _date(out: bytearray, value: datetime.datetime) -> None:
+    if not isinstance(value, datetime.datetime):
+        raise TypeError(f"a java.util.Date is written from a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise HessianError(f"naive datetime {value!r}: give it a timezone (java.util.Date is an instant)")
+    millis = (value - _EPOCH) // _MS
+    if millis % 60000 == 0 and -0x80000000 <= millis // 60000 <= 0x7FFFFFFF:
+        out.append(0x4B)
+        out += _I(millis // 60000)
+    elif _LONG_MIN <= millis <= _LONG_MAX:
+        out.append(0x4A)
+        out += _Q(millis)
+    else:
+        raise HessianError(f"{value!r} is out of java.util.Date's range")
+
+
+def _string(out: bytearray, value: str) -> None:
+    if type(value) is not str:
+        if not isinstance(value, str):
+            raise TypeError(f"a Java String is written from a str, not {type(value).__name__}")
+        value = str(value)
+    if value.isascii():
+        length = len(value)
+        if length <= 0x1F:
+            out.append(length)
+            out += value.encode()
+            return
+        if length <= 0x3FF:
+            out.append(0x30 + (length >> 8))
+            out.append(length & 0xFF)
+            out += value.encode()
+            return
+    elif max(value) > "\uffff":
+        value = _ASTRAL.sub(_split_astral, value)  # one Python char per UTF-16 unit, as Java counts
+    length = len(value)
+    start = 0
+    while length - start > _CHUNK:
+        end = start + _CHUNK
+        if "\ud800" <= value[end - 1] <= "\udbff":  # a chunk never ends inside a surrogate pair
+            end -= 1
+        out.append(0x52)
+        out += _H(end - start)
+        out += value[start:end].encode("utf-8", "surrogatepass")
+        start = end
+    rest = length - start
+    if rest <= 0x1F:
+        out.append(rest)
+    elif rest <= 0x3FF:
+        out.append(0x30 + (rest >> 8))
+        out.append(rest & 0xFF)
+    else:
+        out.append(0x53)
+        out += _H(rest)
+    out += (value[start:] if start else value).encode("utf-8", "surrogatepass")
+
+
+def _char(out: bytearray, value: str) -> None:
+    if not isinstance(value, str) or len(value.encode("utf-16-le", "surrogatepass")) != 2:
+        raise HessianError(f"a Java char is one UTF-16 unit, not {value!r}")
+    _string(out, value)
+
+
+Scalar = Callable[[bytearray, Any], None]
+
+
 class Encoder:
     """One message's writer: its buffer and the refs, class definitions and type names it has written."""
 
@@ -94,7 +271,10 @@ class Encoder:
 
     def value(self, value: Any) -> None:
         """Write ``value`` as Java would write the object Python's type stands for."""
-        cls = type(value)
+        cls = value.__class__
+        scalar = _SCALARS.get(cls)
+        if scalar is not None:
+            return scalar(self.out, value)
         writer = _WRITERS.get(cls)
         if writer is not None:
             return writer(self, value)
@@ -110,9 +290,11 @@ class Encoder:
         """Write ``value`` as Java writes a value whose declared class is ``java_type`` (``Class.getName()``)."""
         if java_type is None or value is None:
             return self.value(value)
-        writer = _TYPED.get(java_type)
-        if writer is not None:
-            return writer(self, value)
+        scalar = _TYPED_SCALARS.get(java_type)
+        if scalar is not None:
+            return scalar(self.out, value)
+        if java_type == "java.math.BigDecimal":
+            return self.decimal(value)
         if java_type.startswith("["):
             return self.array(value, java_type)
         plan = value.__class__.__dict__.get("__java_plan__")  # a POJO declared as its class (or a supertype)
@@ -124,172 +306,7 @@ class Encoder:
             return self.mapping(value, None if java_type in _PLAIN_MAPS else java_type)
         return self.value(value)
 
-    # -- scalars -------------------------------------------------------------------------------------
-
-    def null(self, _value: Any = None) -> None:
-        self.out.append(0x4E)
-
-    def boolean(self, value: Any) -> None:
-        if value is True:
-            self.out.append(0x54)
-        elif value is False:
-            self.out.append(0x46)
-        else:
-            raise TypeError(f"a Java boolean is written from a bool, not {type(value).__name__}")
-
-    def int32(self, value: Any) -> None:
-        if value.__class__ is not int:
-            value = _index(value)
-        out = self.out
-        if -0x10 <= value <= 0x2F:
-            out.append(0x90 + value)
-        elif -0x800 <= value <= 0x7FF:
-            out.append(0xC8 + (value >> 8))
-            out.append(value & 0xFF)
-        elif -0x40000 <= value <= 0x3FFFF:
-            out.append(0xD4 + (value >> 16))
-            out += _H(value & 0xFFFF)
-        elif _INT_MIN <= value <= _INT_MAX:
-            out.append(0x49)
-            out += _I(value)
-        else:
-            raise HessianError(f"{value} does not fit a Java int")
-
-    def int64(self, value: Any) -> None:
-        if value.__class__ is not int:
-            value = _index(value)
-        out = self.out
-        if -0x8 <= value <= 0xF:
-            out.append(0xE0 + value)
-        elif -0x800 <= value <= 0x7FF:
-            out.append(0xF8 + (value >> 8))
-            out.append(value & 0xFF)
-        elif -0x40000 <= value <= 0x3FFFF:
-            out.append(0x3C + (value >> 16))
-            out += _H(value & 0xFFFF)
-        elif _INT_MIN <= value <= _INT_MAX:
-            out.append(0x59)
-            out += _I(value)
-        elif _LONG_MIN <= value <= _LONG_MAX:
-            out.append(0x4C)
-            out += _Q(value)
-        else:
-            raise HessianError(f"{value} does not fit a Java long")
-
-    def integer(self, value: int) -> None:
-        """A Python int: a Java int when it fits 32 bits, else a long."""
-        if _INT_MIN <= value <= _INT_MAX:
-            self.int32(value)
-        else:
-            self.int64(value)
-
-    def double(self, value: Any) -> None:
-        if type(value) is not float:
-            if isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
-                raise TypeError(f"a Java double is written from a number, not {type(value).__name__}")
-            value = float(value)
-        out = self.out
-        if -2147483648.0 <= value <= 2147483647.0:  # Java's (int) cast, NaN excluded
-            whole = int(value)
-            if whole == value:
-                if whole == 0:
-                    out.append(0x5B)  # -0.0 too, as Java writes it
-                    return
-                if whole == 1:
-                    out.append(0x5C)
-                    return
-                if -0x80 <= whole < 0x80:
-                    out.append(0x5D)
-                    out.append(whole & 0xFF)
-                    return
-                if -0x8000 <= whole < 0x8000:
-                    out.append(0x5E)
-                    out += _H(whole & 0xFFFF)
-                    return
-        scaled = value * 1000
-        if math.isnan(scaled):
-            mills = 0
-        elif scaled >= 2147483647.0:
-            mills = _INT_MAX
-        elif scaled <= -2147483648.0:
-            mills = _INT_MIN
-        else:
-            mills = int(scaled)
-        if 0.001 * mills == value:  # Java's test, in the same double arithmetic
-            out.append(0x5F)
-            out += _I(mills)
-            return
-        out.append(0x44)
-        out += _D(value)
-
-    def float32(self, value: Any) -> None:
-        """A Java float: Java writes it as the double of equal value."""
-        self.double(_java_float(_real(value)))
-
-    def boxed_float(self, value: Any) -> None:
-        """A java.lang.Float: Dubbo's hessian-lite writes the double its decimal string reads as (0.1f -> 0.1)."""
-        self.double(_java_float_string(_real(value)))
-
-    def date(self, value: datetime.datetime) -> None:
-        if not isinstance(value, datetime.datetime):
-            raise TypeError(f"a java.util.Date is written from a datetime, not {type(value).__name__}")
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise HessianError(f"naive datetime {value!r}: give it a timezone (java.util.Date is an instant)")
-        millis = (value - _EPOCH) // _MS
-        out = self.out
-        if millis % 60000 == 0 and -0x80000000 <= millis // 60000 <= 0x7FFFFFFF:
-            out.append(0x4B)
-            out += _I(millis // 60000)
-        elif _LONG_MIN <= millis <= _LONG_MAX:
-            out.append(0x4A)
-            out += _Q(millis)
-        else:
-            raise HessianError(f"{value!r} is out of java.util.Date's range")
-
-    def string(self, value: str) -> None:
-        if type(value) is not str:
-            if not isinstance(value, str):
-                raise TypeError(f"a Java String is written from a str, not {type(value).__name__}")
-            value = str(value)
-        out = self.out
-        if value.isascii():
-            length = len(value)
-            if length <= 0x1F:
-                out.append(length)
-                out += value.encode()
-                return
-            if length <= 0x3FF:
-                out.append(0x30 + (length >> 8))
-                out.append(length & 0xFF)
-                out += value.encode()
-                return
-        elif max(value) > "\uffff":
-            value = _ASTRAL.sub(_split_astral, value)  # one Python char per UTF-16 unit, as Java counts
-        length = len(value)
-        start = 0
-        while length - start > _CHUNK:
-            end = start + _CHUNK
-            if "\ud800" <= value[end - 1] <= "\udbff":  # a chunk never ends inside a surrogate pair
-                end -= 1
-            out.append(0x52)
-            out += _H(end - start)
-            out += value[start:end].encode("utf-8", "surrogatepass")
-            start = end
-        rest = length - start
-        if rest <= 0x1F:
-            out.append(rest)
-        elif rest <= 0x3FF:
-            out.append(0x30 + (rest >> 8))
-            out.append(rest & 0xFF)
-        else:
-            out.append(0x53)
-            out += _H(rest)
-        out += (value[start:] if start else value).encode("utf-8", "surrogatepass")
-
-    def char(self, value: str) -> None:
-        if not isinstance(value, str) or len(value.encode("utf-16-le", "surrogatepass")) != 2:
-            raise HessianError(f"a Java char is one UTF-16 unit, not {value!r}")
-        self.string(value)
+    # -- what needs more than the buffer -------------------------------------------------------------------
 
     def binary(self, value: Any) -> None:
         """A byte[], chunked where Caucho's 8 KiB buffer would make it chunk (exactly so while nothing
@@ -337,7 +354,7 @@ class Encoder:
             raise HessianError(f"java.math.BigDecimal has no {value}")
         self.slots += 1
         self.object_header("java.math.BigDecimal", ("value",))
-        self.string(str(value))
+        _string(self.out, str(value))
 
     # -- lists, maps, objects --------------------------------------------------------------------------
 
@@ -346,7 +363,7 @@ class Encoder:
         number = self.refs.get(key)
         if number is not None:
             self.out.append(0x51)
-            self.int32(number)
+            _int32(self.out, number)
             return True
         self.refs[key] = self.slots
         self.keep.append(value)
@@ -360,22 +377,22 @@ class Encoder:
                 out.append(0x78 + length)
             else:
                 out.append(0x58)
-                self.int32(length)
+                _int32(self.out, length)
         elif length <= 7:
             out.append(0x70 + length)
             self.type_name(java_type)
         else:
             out.append(0x56)
             self.type_name(java_type)
-            self.int32(length)
+            _int32(self.out, length)
 
     def type_name(self, java_type: str) -> None:
         number = self.types.get(java_type)
         if number is None:
             self.types[java_type] = len(self.types)
-            self.string(java_type)
+            _string(self.out, java_type)
         else:
-            self.int32(number)
+            _int32(self.out, number)
 
     def sequence(self, value: Any, java_type: Optional[str] = None) -> None:
         """A list as Java writes an ArrayList (untyped), or typed for another declared collection class."""
@@ -393,7 +410,7 @@ class Encoder:
         if java_type == "[B":
             return self.byte_array(value)
         if java_type == "[C":
-            return self.string(value)
+            return _string(self.out, value)
         list_type, element_type = _array_layout(java_type)
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"a {java_type} is written from a list or tuple, not {type(value).__name__}")
@@ -437,7 +454,7 @@ class Encoder:
             out.append(0x60 + number)
         else:
             out.append(0x4F)
-            self.int32(number)
+            _int32(self.out, number)
 
     def java_object(self, value: JavaObject) -> None:
         if self.ref(value, id(value)):
@@ -454,7 +471,7 @@ class Encoder:
             if self.ref(value, id(value)):
                 return
             self.object_header(java_class, ("name",))
-            self.string(value.name)
+            _string(self.out, value.name)
             return
         self.pojo(value, _plan(type(value), java_class, layout))
 
@@ -463,23 +480,46 @@ class Encoder:
         if self.ref(value, id(value)):
             return
         self.class_header(plan.key, plan.definition)
-        writers = _WRITERS
-        for write, item in zip(plan.writers, plan.getter(value)):
-            if write is None or item is None:
-                write = writers.get(item.__class__, Encoder.value)
-            write(self, item)
+        _write_fields(plan, value, self.out, self)
+
+
+Writer = Callable[[Encoder, Any], None]
+
+
+def _write_fields(plan: "_Plan", value: Any, out: bytearray, encoder: Optional[Encoder]) -> bool:
+    """Write a POJO's fields as its plan says. With no encoder only scalars can be written (they need no refs
+    or class definitions): False at the first field that is not one, the message then to be written again."""
+    scalars = _SCALARS
+    for (scalar, write), item in zip(plan.fields, plan.getter(value)):
+        if item is None:
+            out.append(0x4E)
+        elif scalar is not None:
+            scalar(out, item)
+        else:
+            if write is None:  # undeclared: as the value's type says
+                scalar = scalars.get(item.__class__)
+                if scalar is not None:
+                    scalar(out, item)
+                    continue
+                write = Encoder.value
+            if encoder is None:
+                return False
+            write(encoder, item)
+    return True
 
 
 class _Plan:
     """What writing a bound dataclass's instances needs, made once per class: the class definition's key and
-    bytes, a getter of all field values at once, and each field's writer (None: chosen by the value's type)."""
+    bytes (and the start of a message that is one instance), a getter of all field values at once, and each
+    field's writer: ``(scalar, writer)``, at most one set, both None for a field whose value's type decides."""
 
-    __slots__ = ("key", "definition", "getter", "writers")
+    __slots__ = ("key", "definition", "message_head", "getter", "fields")
 
     def __init__(self, java_class: str, layout: Tuple[Tuple[str, Optional[str]], ...]) -> None:
         names = tuple(name for name, _ in layout)
         self.key = (java_class, names)
         self.definition = _class_definition(java_class, names)
+        self.message_head = self.definition + b"\x60"  # a message that is one instance: definition #0, then it
         if len(names) > 1:
             self.getter: Callable[[Any], Tuple[Any, ...]] = operator.attrgetter(*names)
         elif names:
@@ -487,17 +527,17 @@ class _Plan:
             self.getter = lambda value: (one(value),)
         else:
             self.getter = lambda value: ()
-        self.writers = tuple(_declared_writer(java_type) for _, java_type in layout)
+        self.fields = tuple(_declared_writer(java_type) for _, java_type in layout)
 
 
-def _declared_writer(java_type: Optional[str]) -> Optional[Callable[[Encoder, Any], None]]:
-    """The writer of a field declared ``java_type`` (for values other than None); None when undeclared."""
+def _declared_writer(java_type: Optional[str]) -> Tuple[Optional[Scalar], Optional[Writer]]:
+    """How a field declared ``java_type`` is written (for values other than None)."""
     if java_type is None:
-        return None
-    writer = _TYPED.get(java_type)
-    if writer is not None:
-        return writer
-    return lambda encoder, value: encoder.typed(value, java_type)
+        return None, None
+    scalar = _TYPED_SCALARS.get(java_type)
+    if scalar is not None:
+        return scalar, None
+    return None, lambda encoder, value: encoder.typed(value, java_type)
 
 
 def _plan(cls: type, java_class: str, layout: Tuple[Tuple[str, Optional[str]], ...]) -> _Plan:
@@ -511,13 +551,12 @@ def _plan(cls: type, java_class: str, layout: Tuple[Tuple[str, Optional[str]], .
 @lru_cache(maxsize=1024)
 def _class_definition(java_class: str, names: Tuple[str, ...]) -> bytes:
     """The bytes of a class definition: the same in every message, so made once."""
-    encoder = Encoder()
-    encoder.out.append(0x43)
-    encoder.string(java_class)
-    encoder.int32(len(names))
+    out = bytearray(b"\x43")
+    _string(out, java_class)
+    _int32(out, len(names))
     for name in names:
-        encoder.string(name)
-    return bytes(encoder.out)
+        _string(out, name)
+    return bytes(out)
 
 
 def _real(value: Any) -> float:
@@ -543,62 +582,74 @@ def _writer_for(value: Any) -> Callable[[Encoder, Any], None]:
     raise TypeError(f"no Hessian form for {cls.__name__}")
 
 
-_WRITERS: Dict[type, Callable[[Encoder, Any], None]] = {
-    type(None): Encoder.null,
-    bool: Encoder.boolean,
-    int: Encoder.integer,
-    float: Encoder.double,
-    str: Encoder.string,
+_SCALARS: Dict[type, Scalar] = {
+    type(None): _null,
+    bool: _boolean,
+    int: _integer,
+    float: _double,
+    str: _string,
+    datetime.datetime: _date,
+}
+
+_WRITERS: Dict[type, Writer] = {
     bytes: Encoder.binary,
     bytearray: Encoder.binary,
     memoryview: Encoder.binary,
     list: Encoder.sequence,
     tuple: Encoder.sequence,
     dict: Encoder.mapping,
-    datetime.datetime: Encoder.date,
     decimal.Decimal: Encoder.decimal,
     JavaObject: Encoder.java_object,
 }
 
-_SUBCLASS_WRITERS: Tuple[Tuple[Union[type, Tuple[type, ...]], Callable[[Encoder, Any], None]], ...] = (
-    (bool, Encoder.boolean),
-    (int, lambda encoder, v: encoder.integer(int(v))),
-    (float, Encoder.double),
-    (str, Encoder.string),
+_SUBCLASS_WRITERS: Tuple[Tuple[Union[type, Tuple[type, ...]], Writer], ...] = (
+    (bool, lambda encoder, v: _boolean(encoder.out, v)),
+    (int, lambda encoder, v: _integer(encoder.out, int(v))),
+    (float, lambda encoder, v: _double(encoder.out, v)),
+    (str, lambda encoder, v: _string(encoder.out, v)),
     ((bytes, bytearray, memoryview), Encoder.binary),
     (list, Encoder.sequence),
     (tuple, Encoder.sequence),
     (dict, Encoder.mapping),
-    (datetime.datetime, Encoder.date),
+    (datetime.datetime, lambda encoder, v: _date(encoder.out, v)),
     (decimal.Decimal, Encoder.decimal),
     (JavaObject, Encoder.java_object),
 )
 
-_TYPED: Dict[str, Callable[[Encoder, Any], None]] = {
-    **{name: Encoder.int32 for name in _INT_TYPES},
-    **{name: Encoder.int64 for name in _LONG_TYPES},
-    "double": Encoder.double,
-    "java.lang.Double": Encoder.double,
-    "float": Encoder.float32,
-    "java.lang.Float": Encoder.boxed_float,
-    "boolean": Encoder.boolean,
-    "java.lang.Boolean": Encoder.boolean,
-    "char": Encoder.char,
-    "java.lang.Character": Encoder.char,
-    "java.lang.String": Encoder.string,
-    "java.util.Date": Encoder.date,
-    "java.math.BigDecimal": Encoder.decimal,
+_TYPED_SCALARS: Dict[str, Scalar] = {
+    **{name: _int32 for name in _INT_TYPES},
+    **{name: _int64 for name in _LONG_TYPES},
+    "double": _double,
+    "java.lang.Double": _double,
+    "float": _float32,
+    "java.lang.Float": _boxed_float,
+    "boolean": _boolean,
+    "java.lang.Boolean": _boolean,
+    "char": _char,
+    "java.lang.Character": _char,
+    "java.lang.String": _string,
+    "java.util.Date": _date,
 }
 
 
 def encode(value: Any, java_type: Optional[str] = None) -> bytearray:
     """``dumps`` without the copy to bytes: for callers that join the result into a larger message."""
+    plan = value.__class__.__dict__.get("__java_plan__")
+    if plan is not None and (java_type is None or _declares_a_class(java_type)):  # one POJO of scalars, at once
+        out = bytearray(plan.message_head)
+        if _write_fields(plan, value, out, None):
+            return out
     encoder = Encoder()
     try:
         encoder.typed(value, java_type)
     except RecursionError:
         raise HessianError("value nested too deeply to encode") from None
     return encoder.out
+
+
+def _declares_a_class(java_type: str) -> bool:
+    """Whether a POJO declared as ``java_type`` is written as itself (not refused as a String, array...)."""
+    return java_type not in _TYPED_SCALARS and java_type != "java.math.BigDecimal" and not java_type.startswith("[")
 
 
 def dumps(value: Any, java_type: Optional[str] = None) -> bytes:

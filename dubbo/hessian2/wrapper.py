@@ -147,12 +147,37 @@ def _wrapper_fields(data: bytes) -> List[Tuple[int, bytes]]:
 
 
 _KEYS = {0x0A: 1, 0x12: 2, 0x1A: 3}  # fields 1 to 3, length-delimited
+_ONE_HEAD = _SERIALIZE_TYPE + _ARG_TAG
+
+
+def _one_argument(data: bytes) -> Optional[Tuple[bytes, Optional[str]]]:
+    """The argument (or data) and type of the most common wrapper, read at once: serializeType hessian2, one
+    argument under 128 bytes, then one type under 128 bytes or none (None); None for any other wrapper."""
+    end = len(data)
+    if end < 12 or not data.startswith(_ONE_HEAD):
+        return None
+    size = data[11]
+    stop = 12 + size
+    rest = end - stop
+    if size >= 0x80 or rest < 0:
+        return None
+    if rest == 0:
+        return data[12:stop], None
+    if rest < 2 or data[stop] != 0x1A or data[stop + 1] != rest - 2 or rest - 2 >= 0x80:
+        return None
+    try:
+        return data[12:stop], data[stop + 2 :].decode()
+    except UnicodeDecodeError:
+        return None
 
 
 def decode_request(data: bytes) -> Tuple[str, List[bytes], List[str]]:
     """A TripleRequestWrapper's serializeType, serialized arguments and argTypes."""
     if data.__class__ is not bytes:
         data = bytes(data)
+    one = _one_argument(data)
+    if one is not None:
+        return "hessian2", [one[0]], [] if one[1] is None else [one[1]]
     serialize_type, args, types = "", [], []
     try:
         for number, value in _wrapper_fields(data):
@@ -190,6 +215,9 @@ def decode_response(data: bytes) -> Tuple[str, Optional[bytes], str]:
     """A TripleResponseWrapper's serializeType, data (None when absent) and type."""
     if data.__class__ is not bytes:
         data = bytes(data)
+    one = _one_argument(data)
+    if one is not None:
+        return "hessian2", one[0], one[1] or ""
     serialize_type, body, java_type = "", None, ""
     try:
         for number, value in _wrapper_fields(data):
