@@ -37,6 +37,8 @@ MAX_CLASS_DEFS = 4096  # class definitions, and list/map type names, each
 _SEEN_KEY = 24
 _SEEN_MAX = 1024
 _SEEN_DEFINITIONS: Dict[bytes, Tuple[bytes, str, Tuple[str, ...], Dict[Optional[type], "_Definition"]]] = {}
+# The last definition read, its bytes and the bound classes it was read with: checked before the table.
+_LAST_DEFINITION: Tuple[bytes, Optional[Dict[str, type]], Any] = (b"\xff", None, None)
 
 
 class _Definition:
@@ -75,24 +77,19 @@ def _dataclass_layout(cls: type, names: Tuple[str, ...]) -> Tuple[Tuple[Optional
 
 
 class Decoder:
-    """One message's reader: the input, the position, and the refs, definitions and type names seen so far."""
+    """One message's reader: the input, the position, and the refs, definitions and type names seen so far.
+    Its limits are the defaults; ``_LimitedDecoder`` reads with a caller's own."""
 
-    __slots__ = (
-        "data", "pos", "end", "refs", "defs", "types", "classes",
-        "max_depth", "max_string_length", "max_binary_length", "max_list_length", "max_refs", "max_class_defs",
-    )  # fmt: skip
+    __slots__ = ("data", "pos", "end", "refs", "defs", "types", "classes")
 
-    def __init__(
-        self,
-        data: bytes,
-        classes: Dict[str, type],
-        max_depth: int,
-        max_string_length: int,
-        max_binary_length: int,
-        max_list_length: int,
-        max_refs: int,
-        max_class_defs: int,
-    ) -> None:
+    max_depth = MAX_DEPTH
+    max_string_length = MAX_STRING_LENGTH
+    max_binary_length = MAX_BINARY_LENGTH
+    max_list_length = MAX_LIST_LENGTH
+    max_refs = MAX_REFS
+    max_class_defs = MAX_CLASS_DEFS
+
+    def __init__(self, data: bytes, classes: Dict[str, type]) -> None:
         self.data = data
         self.pos = 0
         self.end = len(data)
@@ -100,12 +97,6 @@ class Decoder:
         self.defs: List[_Definition] = []
         self.types: List[str] = []
         self.classes = classes
-        self.max_depth = max_depth
-        self.max_string_length = max_string_length
-        self.max_binary_length = max_binary_length
-        self.max_list_length = max_list_length
-        self.max_refs = max_refs
-        self.max_class_defs = max_class_defs
 
     # -- primitives ------------------------------------------------------------------------------------
 
@@ -328,27 +319,31 @@ class Decoder:
 
     def definition(self, start: int) -> _Definition:
         """A class definition: its name and field names, and what its instances decode to."""
+        global _LAST_DEFINITION
         if len(self.defs) >= self.max_class_defs:
             raise HessianError(f"more than max_class_defs={self.max_class_defs} class definitions", start)
         data = self.data
-        seen = _SEEN_DEFINITIONS.get(data[start : start + _SEEN_KEY])
-        if seen is not None and data.startswith(seen[0], start):
-            raw, java_class, names, made = seen
-            if len(names) > self.max_list_length:
-                raise HessianError(f"declared length {len(names)} is over max_list_length={self.max_list_length}", start)
-            self.pos = start + len(raw)
-        else:
-            java_class = self.string_value()
-            count = self.length(self.int_value(), start)
-            names = tuple(self.string_value() for _ in range(count))
-            if len(_SEEN_DEFINITIONS) >= _SEEN_MAX:
-                _SEEN_DEFINITIONS.clear()
-            made = {}
-            _SEEN_DEFINITIONS[data[start : start + _SEEN_KEY]] = (data[start : self.pos], java_class, names, made)
-        bound = self.classes.get(java_class)
-        definition = made.get(bound)
-        if definition is None:
-            definition = made[bound] = _new_definition(java_class, names, bound)
+        raw, classes, definition = _LAST_DEFINITION
+        if classes is not self.classes or not data.startswith(raw, start):  # most often, as in the last message
+            seen = _SEEN_DEFINITIONS.get(data[start : start + _SEEN_KEY])
+            if seen is not None and data.startswith(seen[0], start):
+                raw, java_class, names, made = seen
+            else:
+                java_class = self.string_value()
+                count = self.length(self.int_value(), start)
+                names = tuple(self.string_value() for _ in range(count))
+                if len(_SEEN_DEFINITIONS) >= _SEEN_MAX:
+                    _SEEN_DEFINITIONS.clear()
+                raw, made = data[start : self.pos], {}
+                _SEEN_DEFINITIONS[data[start : start + _SEEN_KEY]] = (raw, java_class, names, made)
+            bound = self.classes.get(java_class)
+            definition = made.get(bound)
+            if definition is None:
+                definition = made[bound] = _new_definition(java_class, names, bound)
+            _LAST_DEFINITION = (raw, self.classes, definition)
+        if len(definition.names) > self.max_list_length:
+            raise HessianError(f"declared length {len(definition.names)} is over max_list_length={self.max_list_length}", start)
+        self.pos = start + len(raw)
         self.defs.append(definition)
         return definition
 
@@ -706,11 +701,11 @@ def loads(
     """The one value in ``data``; instances of the ``classes`` bound with ``java_class`` come back as those."""
     if not isinstance(data, bytes):
         data = bytes(data)
-    decoder = Decoder(
-        data, bound_classes(classes), max_depth, max_string_length, max_binary_length, max_list_length, max_refs,
-        max_class_defs,
-    )  # fmt: skip
-    return _read_all(decoder)
+    limits = {
+        "max_depth": max_depth, "max_string_length": max_string_length, "max_binary_length": max_binary_length,
+        "max_list_length": max_list_length, "max_refs": max_refs, "max_class_defs": max_class_defs,
+    }  # fmt: skip
+    return _read_all(_LimitedDecoder(data, bound_classes(classes), limits))
 
 
 def bound_classes(classes: Iterable[type]) -> Dict[str, type]:
@@ -726,11 +721,18 @@ def bound_classes(classes: Iterable[type]) -> Dict[str, type]:
 
 def decode(data: bytes, bound: Dict[str, type]) -> Any:
     """``loads`` with the default limits, for classes already mapped by ``bound_classes``: the wrapper's per-call path."""
-    return _read_all(
-        Decoder(
-            data, bound, MAX_DEPTH, MAX_STRING_LENGTH, MAX_BINARY_LENGTH, MAX_LIST_LENGTH, MAX_REFS, MAX_CLASS_DEFS
-        )
-    )
+    return _read_all(Decoder(data, bound))
+
+
+class _LimitedDecoder(Decoder):
+    """A Decoder with the limits ``loads`` was given."""
+
+    __slots__ = ("max_depth", "max_string_length", "max_binary_length", "max_list_length", "max_refs", "max_class_defs")
+
+    def __init__(self, data: bytes, classes: Dict[str, type], limits: Dict[str, int]) -> None:
+        super().__init__(data, classes)
+        for name, value in limits.items():
+            setattr(self, name, value)
 
 
 def _read_all(decoder: Decoder) -> Any:
