@@ -145,6 +145,30 @@ def test_tuples_travel_as_lists():
     assert hessian2.loads(hessian2.dumps((1, 2))) == [1, 2]
 
 
+def test_sets_travel_as_java_hash_sets_and_read_back_as_lists():
+    assert hessian2.dumps({"x"}) == b"\x71\x11java.util.HashSet\x01x"
+    assert hessian2.loads(hessian2.dumps(frozenset({1}))) == [1]
+
+
+@java_class("org.example.Tagged")
+@dataclass
+class Tagged:
+    ids: list = field(metadata={JAVA_TYPE: "java.util.List<java.lang.Long>"})
+    scores: dict = field(metadata={JAVA_TYPE: "java.util.Map<java.lang.String, java.lang.Double>"})
+
+
+def test_type_arguments_decide_how_elements_are_written():
+    assert hessian2.dumps([1, 2], "java.util.List<java.lang.Long>") == b"\x7a\xe1\xe2"  # Longs, as Java writes them
+    assert hessian2.dumps([1, 2], "java.util.List") == b"\x7a\x91\x92"  # Integers
+    assert hessian2.dumps(Tagged([1], {"a": 2})).endswith(b"\x79\xe1\x48\x01a\x5d\x02\x5a")
+
+
+@pytest.mark.parametrize("java_type", ["java.util.List<", "java.util.List<>", "<java.lang.Long>", "java.util.Map<a,>", "a<b>>"])
+def test_a_malformed_parameterized_type_is_refused(java_type):
+    with pytest.raises(HessianError, match="not a Java type"):
+        hessian2.dumps([1], java_type)
+
+
 def test_strings_count_utf16_units_so_non_bmp_characters_travel_as_surrogate_pairs():
     assert hessian2.dumps("\U0001f600") == b"\x02\xed\xa0\xbd\xed\xb8\x80"
 
@@ -482,3 +506,12 @@ def test_a_subclass_of_a_bound_class_is_not_written_as_its_base():
     hessian2.dumps(User("ann"))
     with pytest.raises(TypeError, match="not bound"):
         hessian2.dumps(Admin("ann"))
+
+
+def test_a_wrapped_request_names_parameterized_types_as_java_erases_them():
+    from dubbo.hessian2 import wrapper
+
+    data = hessian2.request_serializer("java.util.List<java.lang.Long>")([7])
+    assert wrapper.decode_request(data) == ("hessian2", [b"\x79\xe7"], ["java.util.List"])
+    response = hessian2.ResponseSerializer("java.util.Set<java.lang.String>")({"a"})
+    assert wrapper.decode_response(response)[2] == "java.util.Set"

@@ -33,6 +33,9 @@ _INT_TYPES = {"int", "java.lang.Integer", "short", "java.lang.Short", "byte", "j
 _LONG_TYPES = {"long", "java.lang.Long"}
 _PLAIN_LISTS = {"java.util.List", "java.util.ArrayList", "java.util.Collection", "java.lang.Iterable", "java.lang.Object"}
 _PLAIN_MAPS = {"java.util.Map", "java.util.HashMap", "java.lang.Object"}
+_SET_INTERFACES = {"java.util.Set", "java.util.Collection", "java.lang.Iterable", "java.lang.Object"}
+_SORTED_SET_INTERFACES = {"java.util.SortedSet", "java.util.NavigableSet"}
+_COLLECTIONS = (list, tuple, set, frozenset)
 _ARRAY_ELEMENT = {"Z": "boolean", "B": "byte", "C": "char", "S": "short", "I": "int", "J": "long", "F": "float", "D": "double"}
 _ARRAY_NAME = {"java.lang.String": "string", "java.lang.Object": "object", "java.util.Date": "date"}
 
@@ -300,11 +303,23 @@ class Encoder:
         plan = value.__class__.__dict__.get("__java_plan__")  # a POJO declared as its class (or a supertype)
         if plan is not None:
             return self.pojo(value, plan)
-        if isinstance(value, (list, tuple)):  # another collection class travels typed, as Java writes it
-            return self.sequence(value, None if java_type in _PLAIN_LISTS else java_type)
+        if "<" in java_type:
+            return self.parameterized(value, java_type)
+        if isinstance(value, _COLLECTIONS):  # another collection class travels typed, as Java writes it
+            return self.sequence(value, _list_type(value, java_type))
         if isinstance(value, dict):
             return self.mapping(value, None if java_type in _PLAIN_MAPS else java_type)
         return self.value(value)
+
+    def parameterized(self, value: Any, java_type: str) -> None:
+        """A value declared with type arguments (``java.util.List<java.lang.Long>``): a collection's elements and a
+        map's keys and values are written as those types say, as Java's would be (a Long, not an Integer)."""
+        raw, arguments = _type_arguments(java_type)
+        if isinstance(value, _COLLECTIONS) and len(arguments) == 1:
+            return self.sequence(value, _list_type(value, raw), arguments[0])
+        if isinstance(value, dict) and len(arguments) == 2:
+            return self.mapping(value, None if raw in _PLAIN_MAPS else raw, arguments[0], arguments[1])
+        return self.typed(value, raw)
 
     # -- what needs more than the buffer -------------------------------------------------------------------
 
@@ -394,16 +409,26 @@ class Encoder:
         else:
             _int32(self.out, number)
 
-    def sequence(self, value: Any, java_type: Optional[str] = None) -> None:
-        """A list as Java writes an ArrayList (untyped), or typed for another declared collection class."""
-        if type(value) is tuple:
+    def sequence(self, value: Any, java_type: Optional[str] = None, element_type: Optional[str] = None) -> None:
+        """A list as Java writes an ArrayList (untyped), or typed for another declared collection class; its
+        items as ``element_type`` when one is declared."""
+        if type(value) is tuple or type(value) is frozenset:
             self.slots += 1  # immutable: not shared by identity, but it holds a ref number all the same
         elif self.ref(value, id(value)):
             return
         self.list_header(len(value), java_type)
-        write = self.value
-        for item in value:
-            write(item)
+        if element_type is None:
+            write = self.value
+            for item in value:
+                write(item)
+        else:
+            typed = self.typed
+            for item in value:
+                typed(item, element_type)
+
+    def java_set(self, value: Any) -> None:
+        """A set as Java writes a HashSet: a list typed ``java.util.HashSet``."""
+        self.sequence(value, "java.util.HashSet")
 
     def array(self, value: Any, java_type: str) -> None:
         """A Java array of the declared type: a typed fixed list ("[int", "[string"), or byte[]/char[]."""
@@ -423,8 +448,11 @@ class Encoder:
         for item in value:
             typed(item, element_type)
 
-    def mapping(self, value: dict, java_type: Optional[str] = None) -> None:
-        """A dict as Java writes a HashMap (untyped), or typed for another declared map class."""
+    def mapping(
+        self, value: dict, java_type: Optional[str] = None, key_type: Optional[str] = None, value_type: Optional[str] = None
+    ) -> None:
+        """A dict as Java writes a HashMap (untyped), or typed for another declared map class; its keys and
+        values as ``key_type`` and ``value_type`` when declared."""
         if self.ref(value, id(value)):
             return
         out = self.out
@@ -433,10 +461,16 @@ class Encoder:
         else:
             out.append(0x4D)
             self.type_name(java_type)
-        write = self.value
-        for key, item in value.items():
-            write(key)
-            write(item)
+        if key_type is None and value_type is None:
+            write = self.value
+            for key, item in value.items():
+                write(key)
+                write(item)
+        else:
+            typed = self.typed
+            for key, item in value.items():
+                typed(key, key_type)
+                typed(item, value_type)
         out.append(0x5A)
 
     def object_header(self, java_class: str, names: Tuple[str, ...]) -> None:
@@ -598,6 +632,8 @@ _WRITERS: Dict[type, Writer] = {
     list: Encoder.sequence,
     tuple: Encoder.sequence,
     dict: Encoder.mapping,
+    set: Encoder.java_set,
+    frozenset: Encoder.java_set,
     decimal.Decimal: Encoder.decimal,
     JavaObject: Encoder.java_object,
 }
@@ -611,6 +647,7 @@ _SUBCLASS_WRITERS: Tuple[Tuple[Union[type, Tuple[type, ...]], Writer], ...] = (
     (list, Encoder.sequence),
     (tuple, Encoder.sequence),
     (dict, Encoder.mapping),
+    ((set, frozenset), Encoder.java_set),
     (datetime.datetime, lambda encoder, v: _date(encoder.out, v)),
     (decimal.Decimal, Encoder.decimal),
     (JavaObject, Encoder.java_object),
@@ -645,6 +682,47 @@ def encode(value: Any, java_type: Optional[str] = None) -> bytearray:
     except RecursionError:
         raise HessianError("value nested too deeply to encode") from None
     return encoder.out
+
+
+def _list_type(value: Any, java_type: Optional[str]) -> Optional[str]:
+    """The type a collection declared ``java_type`` is written with: none for Java's ArrayList, the class Java
+    would hold for a set (``java.util.HashSet``, ``java.util.TreeSet``), else the declared class."""
+    if isinstance(value, (set, frozenset)):
+        if java_type is None or java_type in _SET_INTERFACES:
+            return "java.util.HashSet"
+        return "java.util.TreeSet" if java_type in _SORTED_SET_INTERFACES else java_type
+    return None if java_type is None or java_type in _PLAIN_LISTS else java_type
+
+
+@lru_cache(maxsize=1024)
+def _type_arguments(java_type: str) -> Tuple[str, Tuple[str, ...]]:
+    """``"java.util.Map<java.lang.String, java.util.List<java.lang.Long>>"`` as its class and its type arguments:
+    ``("java.util.Map", ("java.lang.String", "java.util.List<java.lang.Long>"))``."""
+    raw, bracket, rest = java_type.partition("<")
+    if not bracket or not rest.endswith(">") or not raw.strip():
+        raise HessianError(f"not a Java type: {java_type!r}")
+    arguments, depth, start = [], 0, 0
+    inner = rest[:-1]
+    for at, char in enumerate(inner):
+        if char == "<":
+            depth += 1
+        elif char == ">":
+            depth -= 1
+        elif char == "," and depth == 0:
+            arguments.append(inner[start:at].strip())
+            start = at + 1
+        if depth < 0:
+            raise HessianError(f"not a Java type: {java_type!r}")
+    arguments.append(inner[start:].strip())
+    if depth or not all(arguments):
+        raise HessianError(f"not a Java type: {java_type!r}")
+    return raw.strip(), tuple(arguments)
+
+
+def erased(java_type: str) -> str:
+    """A declared type as ``Class.getName()`` names it on the wire: ``java.util.List<java.lang.Long>`` is
+    ``java.util.List``."""
+    return java_type.partition("<")[0].strip() if "<" in java_type else java_type
 
 
 def _declares_a_class(java_type: str) -> bool:

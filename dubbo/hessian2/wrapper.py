@@ -25,7 +25,7 @@ from .._core.calls import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, Meta
 from .._core.errors import RpcError
 from .._core.triple import EXCEPTION_CODE
 from ._decoder import bound_classes, decode
-from ._encoder import encode
+from ._encoder import encode, erased
 from ._types import HessianError, JavaObject
 
 __all__ = [
@@ -330,7 +330,7 @@ class RequestSerializer:
 
     def __init__(self, arg_types: Sequence[str]) -> None:
         self.arg_types = tuple(arg_types)
-        self._types = b"".join(_field(_TYPE_TAG, t.encode()) for t in self.arg_types)
+        self._types = b"".join(_field(_TYPE_TAG, erased(t).encode()) for t in self.arg_types)
 
     def __call__(self, *args: Any) -> bytes:
         types = self.arg_types
@@ -351,7 +351,8 @@ class RequestSerializer:
 
 def request_serializer(*arg_types: str) -> RequestSerializer:
     """The request serializer of a Java method taking ``arg_types`` (``Class.getName()``: ``int``,
-    ``java.lang.String``, ``[Ljava.lang.String;``); for streams, one type: each message is one argument."""
+    ``java.lang.String``, ``[Ljava.lang.String;``; type arguments such as ``java.util.List<java.lang.Long>``
+    decide how elements are written); for streams, one type: each message is one argument."""
     return RequestSerializer(arg_types)
 
 
@@ -488,7 +489,7 @@ class ResponseSerializer:
 
     def __init__(self, java_type: Optional[str] = None) -> None:
         self.java_type = java_type
-        self._type = _field(_TYPE_TAG, (java_type or "java.lang.Object").encode())
+        self._type = _field(_TYPE_TAG, erased(java_type or "java.lang.Object").encode())
 
     def __call__(self, value: Any) -> bytes:
         if value.__class__ is _Thrown:

@@ -33,11 +33,13 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Date;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 class User implements Serializable {
     String name;
@@ -164,6 +166,19 @@ public class HessianOracle {
         linked.put("z", 1);
         linked.put("a", 2);
         add("map linked", linked);
+        add("list of Long", new ArrayList<>(Arrays.asList(1L, 2L, 300L)));
+        add("list of list of Long", new ArrayList<>(Arrays.asList(
+                new ArrayList<>(Arrays.asList(1L)), new ArrayList<>(Arrays.asList(2L, 3L)))));
+        HashMap<String, Long> longs = new HashMap<>();
+        longs.put("a", 1L);
+        add("map String to Long", longs);
+        HashMap<Long, List<Integer>> lists = new HashMap<>();
+        lists.put(5L, new ArrayList<>(Arrays.asList(1)));
+        add("map Long to list of Integer", lists);
+        add("set one", new HashSet<>(Arrays.asList("x")));
+        add("set of Long", new HashSet<>(Arrays.asList(7L)));
+        add("set empty", new HashSet<>());
+        add("set sorted", new TreeSet<>(Arrays.asList("a", "b")));
         add("array String[]", new String[] {"a", "b"});
         add("array String[] empty", new String[0]);
         add("array int[]", new int[] {1, 2, 3});
