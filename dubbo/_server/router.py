@@ -15,6 +15,7 @@ import grpc
 
 from .._core.config import ServiceConfig
 from .._core.interceptors import Interceptor
+from .._core.services import added_methods
 from .._core.transport import compression_of, with_compression
 from .._core.triple import DEFAULT_VERSION, SERVICE_GROUP, SERVICE_VERSION
 from .auth import with_token
@@ -38,7 +39,8 @@ def _methods(config: ServiceConfig, build: Build, interceptors: Sequence[Interce
     service = config.service_handler
     methods: Methods = {}
     compression = compression_of(config.compression)
-    for name, handler in service.method_handlers.items():
+    handlers = {**service.method_handlers, **added_methods(service.service_name, service.method_handlers)}
+    for name, handler in handlers.items():
         handler = intercept_handler(service.service_name, handler, interceptors)
         built = with_compression(build(service.service_name, handler), compression)
         methods[name] = with_token(built, config.token, f"/{service.service_name}/{name}")
