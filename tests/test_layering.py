@@ -7,6 +7,7 @@
     hessian2        Hessian 2.0, a leaf                         -> nothing of dubbo
     hessian2.wrapper  Triple's wrapper mode over it: needs the core's errors, headers and current call
                                                                 -> _core, hessian2
+    hessian2.generic  Java's generic $invoke served, over the wrapper  -> _core, hessian2
     observability   tracing, metrics, access log, QoS port      -> _core
     aio             the asyncio front end, on the sync package  -> all of the above
     the rest        public names, bootstrap, CLI, codegen       -> anything
@@ -29,6 +30,7 @@ ALLOWED = {
     "dubbo._server": {"dubbo._core", "dubbo._registry", "dubbo._server"},
     "dubbo.hessian2": {"dubbo.hessian2"},
     "dubbo.hessian2.wrapper": {"dubbo.hessian2", "dubbo._core"},
+    "dubbo.hessian2.generic": {"dubbo.hessian2", "dubbo._core"},
     "dubbo.codegen": {"dubbo.codegen"},
     "dubbo.observability": {"dubbo._core", "dubbo.observability"},
 }

@@ -20,11 +20,14 @@ Triple's wrapper mode (dubbo/hessian2/wrapper.py) carries Java interface calls i
     RpcMethodHandler.unary(fn, "sayHello", request_deserializer, response_serializer)   # fn(args)
     JavaService(client, {"sayHello": (["java.lang.String"], "java.lang.String")}).sayHello("world")
     GenericService(client).invoke("sayHello", ["java.lang.String"], ["world"])          # Java's $invoke
+
+and serves Java's generic ``$invoke`` on every service with wrapper-mode handlers (dubbo/hessian2/generic.py).
 """
 
 from ._decoder import loads
 from ._encoder import dumps
 from ._types import JAVA_TYPE, HessianError, JavaObject, java_class
+from .generic import generalize, realize
 from .wrapper import (
     Arguments,
     GenericService,
@@ -45,5 +48,5 @@ __all__ = [
     "dumps", "loads", "java_class", "JavaObject", "HessianError", "JAVA_TYPE",
     "request_serializer", "response_deserializer", "request_deserializer", "response_serializer",
     "RequestSerializer", "ResponseDeserializer", "RequestDeserializer", "ResponseSerializer",
-    "Arguments", "JavaException", "overloads", "JavaService", "GenericService",
+    "Arguments", "JavaException", "overloads", "JavaService", "GenericService", "realize", "generalize",
 ]  # fmt: skip
