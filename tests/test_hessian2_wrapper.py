@@ -28,6 +28,7 @@ from dubbo import RpcMethodHandler, RpcServiceHandler, aio, hessian2
 from dubbo.hessian2 import wrapper
 
 PEER = pathlib.Path(__file__).resolve().parent / "java" / "TriplePeer.java"
+RPC_EXCEPTION = PEER.parent / "org" / "apache" / "dubbo" / "rpc" / "RpcException.java"  # Dubbo's, for Hessian
 JARS = ("/usr/share/java/hessian.jar", "/usr/share/java/hessian-4.0.38.jar")
 JAVA_OPTS = [f"--add-opens=java.base/{pkg}=ALL-UNNAMED" for pkg in ("java.lang", "java.util")]
 SERVICE = "org.example.peer.Greeter"
@@ -51,7 +52,8 @@ def peer(tmp_path_factory: pytest.TempPathFactory) -> str:
     if jar is None or not (shutil.which("java") and shutil.which("javac")):
         pytest.skip("needs libhessian-java and a JDK (tests/debian-packages.txt)")
     out = tmp_path_factory.mktemp("triple-peer")
-    done = subprocess.run(["javac", "-nowarn", "-cp", jar, "-d", str(out), str(PEER)], capture_output=True, text=True, check=False)
+    sources = [str(PEER), str(RPC_EXCEPTION)]
+    done = subprocess.run(["javac", "-nowarn", "-cp", jar, "-d", str(out), *sources], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     return f"{out}{os.pathsep}{jar}"
 
@@ -397,6 +399,84 @@ def test_our_client_and_server_speak_wrapper_mode_in_all_four_modes_sync_and_asy
             assert [r async for r in aclient.bidi_stream("biStream", ser, de)(["a"])] == ["Hello, a!"]
 
     asyncio.run(asyncio_calls())
+
+
+# -- Java's generic consumer (GenericService.$invoke, as gateways call), our server ----------------------------
+
+
+def generic_greeter() -> RpcServiceHandler:
+    """A wrapper-mode service with no ``$invoke`` of its own: overloaded sayHello, and register(User) -> User."""
+
+    def hello(args):
+        (name,) = args
+        if not name:
+            raise hessian2.JavaException("java.lang.IllegalArgumentException", "name must not be empty")
+        return f"Hello, {name}!"
+
+    def register(args):
+        (user,) = args
+        assert isinstance(user, User), user
+        return User(user.name.upper(), user.age + 1)
+
+    overloaded = hessian2.overloads({
+        (STRING,): hello,
+        (STRING, "int"): lambda args: " ".join([hello(args[:1])] * args[1]),
+    })  # fmt: skip
+    return RpcServiceHandler(SERVICE, [
+        RpcMethodHandler.unary(overloaded, "sayHello", hessian2.request_deserializer, hessian2.ResponseSerializer(STRING)),
+        RpcMethodHandler.unary(register, "register", hessian2.RequestDeserializer([User]), hessian2.response_serializer),
+    ])  # fmt: skip
+
+
+def invoke_raw(channel: grpc.Channel, message: bytes, method: str = "$invoke") -> Tuple[bytes, Any]:
+    """A Java generic consumer's call: its ``generic`` attachment is a header."""
+    return channel.unary_unary(f"/{SERVICE}/{method}").with_call(message, metadata=(("generic", "true"),), timeout=5)
+
+
+@pytest.mark.parametrize("method", ["$invoke", "$invokeAsync"])
+def test_a_java_generic_consumers_invoke_calls_the_named_method_and_java_reads_its_object_result(
+    any_serve, channel, java, java_reads, method
+):
+    reply, call = invoke_raw(channel(any_serve(generic_greeter())), java["invoke"], method)
+    assert call.code() is grpc.StatusCode.OK
+    assert java_reads(reply) == ["hessian2 [java.lang.Object] [String:Hello, world!]"]
+
+
+def test_a_java_generic_consumers_types_choose_the_overload(any_serve, channel, java, java_reads):
+    reply, _ = invoke_raw(channel(any_serve(generic_greeter())), java["invokeTimes"])
+    assert java_reads(reply) == ["hessian2 [java.lang.Object] [String:Hello, ann! Hello, ann! Hello, ann!]"]
+
+
+@pytest.mark.parametrize("message", ["invokeUserMap", "invokeUser"])
+def test_a_pojo_argument_reaches_the_handler_as_its_dataclass_and_the_pojo_result_reaches_java_as_a_map_with_class(
+    any_serve, channel, java, java_reads, message
+):
+    reply, _ = invoke_raw(channel(any_serve(generic_greeter())), java[message])
+    assert java_reads(reply) == ["hessian2 [java.lang.Object] [HashMap:{age=31, class=org.example.peer.User, name=ANN}]"]
+
+
+def test_an_unknown_method_is_thrown_at_a_java_generic_consumer_as_javas_generic_filter_throws_it(
+    any_serve, channel, java, java_reads
+):
+    ch = channel(any_serve(generic_greeter()))
+    reply, call = invoke_raw(ch, java["invokeUnknown"])
+    assert call.code() is grpc.StatusCode.OK
+    assert ("tri-exception-code", "3") in call.initial_metadata()
+    assert java_reads(reply) == [
+        "hessian2 [java.lang.Object] [throws org.apache.dubbo.rpc.RpcException: "
+        f"No such method sayHi in class interface {SERVICE} (cause none, 0 frames)]"
+    ]
+    assert java_reads(invoke_raw(ch, java["invoke"])[0])[0].endswith("[String:Hello, world!]")
+
+
+def test_a_handlers_exception_is_thrown_at_a_java_generic_consumer_as_at_any_java_consumer(
+    any_serve, channel, java, java_reads
+):
+    reply, call = invoke_raw(channel(any_serve(generic_greeter())), java["invokeEmpty"])
+    assert ("tri-exception-code", "3") in call.initial_metadata()
+    assert java_reads(reply) == [
+        "hessian2 [java.lang.Object] [throws java.lang.IllegalArgumentException: name must not be empty (cause none, 0 frames)]"
+    ]
 
 
 @pytest.mark.parametrize(

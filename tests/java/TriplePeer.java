@@ -20,9 +20,11 @@ import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 class User implements Serializable {
     String name;
@@ -77,6 +79,13 @@ public class TriplePeer {
         return out.toByteArray();
     }
 
+    // GenericService.$invoke(method, parameterTypes, args) as a Java generic consumer sends it over Triple: a
+    // wrapper of its three arguments, typed by $invoke's own parameters.
+    static byte[] invoke(String method, String[] types, Object[] args) throws Exception {
+        return request("hessian4", new Object[] {method, types, args},
+                new String[] {String.class.getName(), String[].class.getName(), Object[].class.getName()});
+    }
+
     static Map<String, byte[]> messages() throws Exception {
         Map<String, byte[]> m = new LinkedHashMap<>();
         String s = "java.lang.String";
@@ -86,9 +95,16 @@ public class TriplePeer {
         m.put("register", request("hessian4", new Object[] {new User("ann", 30)}, new String[] {User.class.getName()}));
         m.put("names", request("hessian4", new Object[] {new String[] {"a", "b"}}, new String[] {String[].class.getName()}));
         m.put("fastjson2", request("fastjson2", new Object[] {"world"}, new String[] {s}));
-        m.put("invoke", request("hessian4",
-                new Object[] {"sayHello", new String[] {s}, new Object[] {"world"}},
-                new String[] {s, String[].class.getName(), Object[].class.getName()}));
+        m.put("invoke", invoke("sayHello", new String[] {s}, new Object[] {"world"}));
+        m.put("invokeEmpty", invoke("sayHello", new String[] {s}, new Object[] {""}));
+        m.put("invokeTimes", invoke("sayHello", new String[] {s, "int"}, new Object[] {"ann", 3}));
+        Map<String, Object> user = new HashMap<>();  // a POJO as a generic consumer passes it (PojoUtils' form)
+        user.put("class", User.class.getName());
+        user.put("name", "ann");
+        user.put("age", 30);
+        m.put("invokeUserMap", invoke("register", new String[] {User.class.getName()}, new Object[] {user}));
+        m.put("invokeUser", invoke("register", new String[] {User.class.getName()}, new Object[] {new User("ann", 30)}));
+        m.put("invokeUnknown", invoke("sayHi", new String[] {s}, new Object[] {"world"}));
         m.put("reply", response("hessian4", "Hello, world!", s));
         m.put("replyUser", response("hessian4", new User("ann", 30), User.class.getName()));
         m.put("thrown", response("hessian4", new IllegalArgumentException("name must not be empty"), s));
@@ -140,7 +156,8 @@ public class TriplePeer {
             for (int i = 0; i < Array.getLength(v); i++) sb.append(i > 0 ? ", " : "").append(describe(Array.get(v, i)));
             return sb.append("}").toString();
         }
-        if (v instanceof Map || v instanceof List) return v.getClass().getSimpleName() + ":" + v;
+        if (v instanceof Map) return v.getClass().getSimpleName() + ":" + new TreeMap<>((Map<?, ?>) v);  // keys sorted
+        if (v instanceof List) return v.getClass().getSimpleName() + ":" + v;
         StringBuilder sb = new StringBuilder(v.getClass().getName() + "(");
         boolean first = true;
         for (Field f : v.getClass().getDeclaredFields()) {
