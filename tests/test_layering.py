@@ -7,7 +7,8 @@
     hessian2        Hessian 2.0, a leaf                         -> nothing of dubbo
     hessian2.wrapper  Triple's wrapper mode over it: needs the core's errors, headers and current call
                                                                 -> _core, hessian2
-    hessian2.generic  Java's generic $invoke served, over the wrapper  -> _core, hessian2
+    hessian2.invocation, hessian2.generic  a Java call's arguments and exception, and Java's generic $invoke
+                    served from them; wrapper mode offers $invoke  -> _core, hessian2
     observability   tracing, metrics, access log, QoS port      -> _core
     aio             the asyncio front end, on the sync package  -> all of the above
     the rest        public names, bootstrap, CLI, codegen       -> anything
@@ -31,6 +32,7 @@ ALLOWED = {
     "dubbo.hessian2": {"dubbo.hessian2"},
     "dubbo.hessian2.wrapper": {"dubbo.hessian2", "dubbo._core"},
     "dubbo.hessian2.generic": {"dubbo.hessian2", "dubbo._core"},
+    "dubbo.hessian2.invocation": {"dubbo.hessian2", "dubbo._core"},
     "dubbo.codegen": {"dubbo.codegen"},
     "dubbo.observability": {"dubbo._core", "dubbo.observability"},
 }

@@ -9,13 +9,12 @@ off, so a missing or unknown version or group is UNIMPLEMENTED.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
 import grpc
 
 from .._core.config import ServiceConfig
 from .._core.interceptors import Interceptor
-from .._core.services import added_methods
 from .._core.transport import compression_of, with_compression
 from .._core.triple import DEFAULT_VERSION, SERVICE_GROUP, SERVICE_VERSION
 from .auth import with_token
@@ -39,7 +38,7 @@ def _methods(config: ServiceConfig, build: Build, interceptors: Sequence[Interce
     service = config.service_handler
     methods: Methods = {}
     compression = compression_of(config.compression)
-    handlers = {**service.method_handlers, **added_methods(service.service_name, service.method_handlers)}
+    handlers = {**service.method_handlers, **_added_methods(service.service_name, service.method_handlers)}
     for name, handler in handlers.items():
         handler = intercept_handler(service.service_name, handler, interceptors)
         built = with_compression(build(service.service_name, handler), compression)
@@ -49,6 +48,16 @@ def _methods(config: ServiceConfig, build: Build, interceptors: Sequence[Interce
         alias = name[:1].upper() + name[1:]
         methods.setdefault(alias, methods[name])
     return methods
+
+
+def _added_methods(service: str, handlers: Mapping[str, RpcMethodHandler]) -> Dict[str, RpcMethodHandler]:
+    """Methods the service answers besides its own, as its handlers' request deserializers offer them
+    (``service_methods``: wrapper mode's adds Java's generic ``$invoke``); a method it declares stays its own."""
+    for handler in handlers.values():
+        offer = getattr(handler.request_deserializer, "service_methods", None)
+        if offer is not None:  # each such deserializer offers the same methods, made from all the handlers
+            return {name: added for name, added in offer(service, handlers).items() if name not in handlers}
+    return {}
 
 
 def _unimplemented(message: str) -> grpc.RpcMethodHandler:

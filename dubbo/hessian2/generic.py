@@ -24,11 +24,10 @@ import grpc
 
 from .._core.calls import UNARY, current_call
 from .._core.errors import RpcError
-from .._core.services import METHOD_ADDERS
 from ._types import HessianError, JavaObject, binding
-from .wrapper import Arguments, JavaException, RequestDeserializer, request_deserializer, response_serializer
+from .invocation import Arguments, JavaException
 
-__all__ = ["realize", "generalize", "GENERIC_METHODS", "service_methods"]
+__all__ = ["realize", "generalize", "GENERIC_METHODS", "generic_invoker"]
 
 GENERIC_METHODS = ("$invoke", "$invokeAsync")
 """The paths a Java generic consumer calls: ``$invokeAsync`` is what its ``GenericService.$invokeAsync`` sends."""
@@ -292,29 +291,8 @@ def _classes(handler: Any) -> Dict[str, type]:
     return classes
 
 
-def service_methods(service: str, handlers: Mapping[str, Any]) -> Dict[str, Any]:
-    """``$invoke`` and ``$invokeAsync`` handlers for a service with unary wrapper-mode handlers (none for others)."""
-    targets = {
-        name: h
-        for name, h in handlers.items()
-        if h.kind == UNARY and isinstance(h.request_deserializer, RequestDeserializer)
-    }
-    if not targets:
-        return {}
-    unary = list(targets.values())
+def generic_invoker(service: str, handlers: Mapping[str, Any], targets: Mapping[str, Any]) -> Callable[[Arguments], Any]:
+    """The function that serves ``$invoke`` for ``service``: a generic call's method, types and arguments to a
+    call of one of ``targets`` (its unary wrapper-mode handlers); async if any of them is."""
     invoker = _Invoker(service, handlers, targets)
-    fn: Callable[[Arguments], Any] = (
-        invoker.invoke_async if any(t.is_async for t in invoker.targets.values()) else invoker.invoke
-    )
-    return {
-        name: request_deserializer.adapt_handler(
-            dataclasses.replace(
-                unary[0], method=fn, method_name=name,
-                request_deserializer=request_deserializer, response_serializer=response_serializer,
-            )  # fmt: skip
-        )
-        for name in GENERIC_METHODS
-    }
-
-
-METHOD_ADDERS.append(service_methods)
+    return invoker.invoke_async if any(t.is_async for t in invoker.targets.values()) else invoker.invoke

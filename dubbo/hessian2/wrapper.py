@@ -27,6 +27,8 @@ from .._core.triple import EXCEPTION_CODE
 from ._decoder import bound_classes, decode
 from ._encoder import encode, erased
 from ._types import HessianError, JavaObject
+from .generic import GENERIC_METHODS, generic_invoker
+from .invocation import BIZ_EXCEPTION, Arguments, JavaException
 
 __all__ = [
     "request_serializer", "response_deserializer", "request_deserializer", "response_serializer",
@@ -36,8 +38,6 @@ __all__ = [
 
 SERIALIZATIONS = ("hessian2", "hessian4")
 """The serializeType names read as Hessian 2 (Java writes ``hessian4`` for it)."""
-
-BIZ_EXCEPTION = 3  # what Java sends as tri-exception-code for an exception whose status would be UNKNOWN
 
 _SERIALIZE_TYPE = b"\x0a\x08hessian2"  # field 1, length 8
 _ARG_TAG = b"\x12"  # field 2, length-delimited
@@ -257,35 +257,6 @@ def _check_serialization(serialize_type: str) -> None:
 # -- Java exceptions -----------------------------------------------------------------------------------------
 
 
-class JavaException(RpcError):
-    """A Java exception: one a Java provider threw (raised by the call), or one a handler raises to throw it at
-    its Java consumer. ``java_class`` and ``java_message`` are the Throwable's class and message; ``throwable``
-    is the decoded object (its ``cause``, ``stackTrace``...) when it came from Java."""
-
-    def __init__(
-        self,
-        java_class: str,
-        java_message: Optional[str] = None,
-        *,
-        code: grpc.StatusCode = grpc.StatusCode.UNKNOWN,
-        exception_code: int = BIZ_EXCEPTION,
-        throwable: Any = None,
-        initial_metadata: Metadata = (),
-        trailing_metadata: Metadata = (),
-    ) -> None:
-        text = java_class if java_message is None else f"{java_class}: {java_message}"  # Throwable.toString()
-        super().__init__(
-            code, text, exception_code=exception_code,
-            initial_metadata=initial_metadata, trailing_metadata=trailing_metadata,
-        )  # fmt: skip
-        self.java_class = java_class
-        self.java_message = java_message
-        self.throwable = throwable
-
-    def __reduce__(self):  # keep the error picklable across process pools
-        return (JavaException, (self.java_class, self.java_message))
-
-
 def _status_of(exception_code: int) -> grpc.StatusCode:
     if exception_code == BIZ_EXCEPTION:
         return grpc.StatusCode.UNKNOWN
@@ -384,16 +355,6 @@ response_deserializer = ResponseDeserializer()
 # -- the server's codecs -------------------------------------------------------------------------------------
 
 
-class Arguments(list):
-    """A wrapped request's arguments, decoded, with their Java types (``types``, the request's argTypes)."""
-
-    __slots__ = ("types",)
-
-    def __init__(self, values: Iterable[Any], types: Sequence[str]) -> None:
-        list.__init__(self, values)
-        self.types = tuple(types)
-
-
 class RequestDeserializer:
     """A TripleRequestWrapper's arguments as ``Arguments``; ``classes`` as for ``ResponseDeserializer``.
 
@@ -423,6 +384,27 @@ class RequestDeserializer:
         if len(args) != 1:
             raise HessianError(f"a streamed message holds one argument, not {len(args)}")
         return args[0]
+
+    def service_methods(self, service: str, handlers: Mapping[str, Any]) -> Dict[str, Any]:
+        """The methods a service with wrapper-mode handlers answers besides its own: Java's generic ``$invoke``
+        and ``$invokeAsync``, which call its unary wrapper-mode handlers by name (dubbo/hessian2/generic.py)."""
+        targets = {
+            name: handler for name, handler in handlers.items()
+            if handler.kind == UNARY and isinstance(handler.request_deserializer, RequestDeserializer)
+        }  # fmt: skip
+        if not targets:
+            return {}
+        invoke = generic_invoker(service, handlers, targets)
+        template = next(iter(targets.values()))
+        return {
+            name: request_deserializer.adapt_handler(
+                dataclasses.replace(
+                    template, method=invoke, method_name=name,
+                    request_deserializer=request_deserializer, response_serializer=response_serializer,
+                )  # fmt: skip
+            )
+            for name in GENERIC_METHODS
+        }
 
     def adapt_handler(self, handler: Any) -> Any:
         """``handler`` (an RpcMethodHandler) as wrapper mode runs it: see the class docstring."""
