@@ -532,7 +532,8 @@ def _read_both(fast, slow, data):
         b"", b"\x0a", b"\x0a\x08hessian", b"\x0a\x02\xff\xfe", b"\x12\x80", b"\x12\x80\x01" + b"x" * 128,
         b"\x12\x80\x80\x01" + b"x" * 16384, b"\x12\xff\xff\xff\xff\xff\x01", b"\x22\x00", b"\x08\x01", b"\x8a\x00\x00",
         wrapper.encode_request([b"\x05world", b"\x91"], ["java.lang.String", "int"], "hessian4"),
-        wrapper.encode_request([b"x" * 300], ["[B"]) + b"\x0a\x08fastjson",
+        wrapper.encode_request([b"x" * 300], ["[B"]) + b"\x0a\x08fastjson", wrapper.encode_request([b"x" * 300], ["[B"]),
+        wrapper.encode_request([b"x" * 16384], ["[B"]), wrapper.encode_response(b"y" * 200, "java.lang.String"),
         wrapper.encode_response(b"\x05world", "java.lang.String"), wrapper.encode_response(b"", ""),
     ],
 )  # fmt: skip

@@ -152,21 +152,23 @@ _ONE_HEAD = _SERIALIZE_TYPE + _ARG_TAG
 
 def _one_argument(data: bytes) -> Optional[Tuple[bytes, Optional[str]]]:
     """The argument (or data) and type of the most common wrapper, read at once: serializeType hessian2, one
-    argument under 128 bytes, then one type under 128 bytes or none (None); None for any other wrapper."""
+    argument under 16 KiB, then one type under 128 bytes or none (None); None for any other wrapper."""
     end = len(data)
     if end < 12 or not data.startswith(_ONE_HEAD):
         return None
-    size = data[11]
-    stop = 12 + size
+    size, start = data[11], 12
+    if size >= 0x80:  # a two-byte length
+        if end < 13 or data[12] >= 0x80:
+            return None
+        size, start = (size & 0x7F) | (data[12] << 7), 13
+    stop = start + size
     rest = end - stop
-    if size >= 0x80 or rest < 0:
-        return None
     if rest == 0:
-        return data[12:stop], None
+        return data[start:stop], None
     if rest < 2 or data[stop] != 0x1A or data[stop + 1] != rest - 2 or rest - 2 >= 0x80:
         return None
     try:
-        return data[12:stop], data[stop + 2 :].decode()
+        return data[start:stop], data[stop + 2 :].decode()
     except UnicodeDecodeError:
         return None
 
@@ -338,6 +340,9 @@ class ResponseDeserializer:
         self._bound = bound_classes(self.classes)
 
     def __call__(self, data: bytes) -> Any:
+        one = _one_argument(data) if data.__class__ is bytes else None
+        if one is not None:  # the common response, read at once
+            return decode(one[0], self._bound)
         serialize_type, body, _java_type = decode_response(data)
         if serialize_type not in SERIALIZATIONS:
             _check_serialization(serialize_type)
@@ -370,6 +375,9 @@ class RequestDeserializer:
         self._bound = bound_classes(self.classes)
 
     def __call__(self, data: bytes) -> Arguments:
+        one = _one_argument(data) if data.__class__ is bytes else None
+        if one is not None:  # the common request, one argument, read at once
+            return Arguments((decode(one[0], self._bound),), () if one[1] is None else (one[1],))
         serialize_type, args, types = decode_request(data)
         if serialize_type not in SERIALIZATIONS:
             _check_serialization(serialize_type)
