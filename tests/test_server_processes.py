@@ -14,6 +14,7 @@ import textwrap
 import threading
 import time
 
+import grpc
 import pytest
 
 import dubbo
@@ -101,7 +102,10 @@ def test_a_killed_worker_is_replaced_by_a_new_one_that_serves(two_workers):
     os.kill(killed, signal.SIGKILL)
     seen: set = set()
     for _ in range(1500):  # the replacement starts after a pause, as its predecessor died young
-        seen.add(two_workers.pid_of_a_call())
+        try:
+            seen.add(two_workers.pid_of_a_call())
+        except dubbo.RpcError as error:  # the kernel may hand the killed worker's socket one last connection: reset
+            assert error.code() == grpc.StatusCode.UNAVAILABLE, error
         if seen - {kept}:
             break
         time.sleep(0.02)
