@@ -323,8 +323,8 @@ class Decoder:
         if len(self.defs) >= self.max_class_defs:
             raise HessianError(f"more than max_class_defs={self.max_class_defs} class definitions", start)
         data = self.data
-        raw, classes, definition = _LAST_DEFINITION
-        if classes is not self.classes or not data.startswith(raw, start):  # most often, as in the last message
+        raw, classes, definition = _LAST_DEFINITION  # most often read again, as in the last message
+        if not (data.startswith(raw, start) and (classes is self.classes or classes == self.classes)):
             seen = _SEEN_DEFINITIONS.get(data[start : start + _SEEN_KEY])
             if seen is not None and data.startswith(seen[0], start):
                 raw, java_class, names, made = seen
@@ -701,11 +701,9 @@ def loads(
     """The one value in ``data``; instances of the ``classes`` bound with ``java_class`` come back as those."""
     if not isinstance(data, bytes):
         data = bytes(data)
-    limits = {
-        "max_depth": max_depth, "max_string_length": max_string_length, "max_binary_length": max_binary_length,
-        "max_list_length": max_list_length, "max_refs": max_refs, "max_class_defs": max_class_defs,
-    }  # fmt: skip
-    return _read_all(_LimitedDecoder(data, bound_classes(classes), limits))
+    bound = bound_classes(classes)
+    limits = (max_depth, max_string_length, max_binary_length, max_list_length, max_refs, max_class_defs)
+    return _read_all(Decoder(data, bound) if limits == _DEFAULT_LIMITS else _LimitedDecoder(data, bound, limits))
 
 
 def bound_classes(classes: Iterable[type]) -> Dict[str, type]:
@@ -729,10 +727,15 @@ class _LimitedDecoder(Decoder):
 
     __slots__ = ("max_depth", "max_string_length", "max_binary_length", "max_list_length", "max_refs", "max_class_defs")
 
-    def __init__(self, data: bytes, classes: Dict[str, type], limits: Dict[str, int]) -> None:
+    def __init__(self, data: bytes, classes: Dict[str, type], limits: Tuple[int, int, int, int, int, int]) -> None:
         super().__init__(data, classes)
-        for name, value in limits.items():
-            setattr(self, name, value)
+        (
+            self.max_depth, self.max_string_length, self.max_binary_length, self.max_list_length, self.max_refs,
+            self.max_class_defs,
+        ) = limits  # fmt: skip
+
+
+_DEFAULT_LIMITS = (MAX_DEPTH, MAX_STRING_LENGTH, MAX_BINARY_LENGTH, MAX_LIST_LENGTH, MAX_REFS, MAX_CLASS_DEFS)
 
 
 def _read_all(decoder: Decoder) -> Any:
