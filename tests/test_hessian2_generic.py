@@ -136,6 +136,14 @@ async def test_an_asyncio_generic_service_calls_a_python_provider(any_serve, sty
             await generic.invoke("sayHello", [STRING], [""])
 
 
+def test_generic_service_sends_parameterized_types_erased_as_java_matches_them(serve, connect):
+    echo_types = RpcMethodHandler.unary(
+        lambda args: [list(args.types), args[0]], "total", hessian2.request_deserializer, hessian2.response_serializer
+    )
+    generic = hessian2.GenericService(connect(url_of(serve(RpcServiceHandler(SERVICE, [echo_types])))))
+    assert generic.invoke("total", ["java.util.List<java.lang.Long>"], [[1, 2]]) == [["java.util.List"], [1, 2]]
+
+
 def test_the_invoke_async_path_is_served_as_invoke(any_serve, connect):
     client = connect(url_of(any_serve(greeter())))
     ser = hessian2.request_serializer(STRING, "[Ljava.lang.String;", "[Ljava.lang.Object;")
@@ -285,6 +293,13 @@ def test_realize_makes_class_maps_and_declared_maps_the_bound_classes_throughout
     assert realize([{"name": "c"}], "[Lorg.example.User;", CLASSES) == [User("c")]
     assert realize(JavaObject(USER, {"name": "d", "age": 4}), None, CLASSES) == User("d", 4)
     assert realize({"class": USER, "name": "e"}) == {"class": USER, "name": "e"}  # no bound class: a map stays
+
+
+def test_realize_follows_type_arguments_into_elements_keys_and_values():
+    assert realize([{"name": "a"}], "java.util.List<org.example.User>", CLASSES) == [User("a")]
+    by_name = realize({"x": {"name": "b"}}, "java.util.Map<java.lang.String, org.example.User>", CLASSES)
+    assert by_name == {"x": User("b")}
+    assert realize([["GREEN"]], "java.util.List<java.util.List<org.example.Color>>", CLASSES) == [[Color.GREEN]]
 
 
 def test_realize_keeps_shared_and_circular_references():

@@ -314,7 +314,7 @@ class Encoder:
     def parameterized(self, value: Any, java_type: str) -> None:
         """A value declared with type arguments (``java.util.List<java.lang.Long>``): a collection's elements and a
         map's keys and values are written as those types say, as Java's would be (a Long, not an Integer)."""
-        raw, arguments = _type_arguments(java_type)
+        raw, arguments = type_arguments(java_type)
         if isinstance(value, _COLLECTIONS) and len(arguments) == 1:
             return self.sequence(value, _list_type(value, raw), arguments[0])
         if isinstance(value, dict) and len(arguments) == 2:
@@ -695,7 +695,7 @@ def _list_type(value: Any, java_type: Optional[str]) -> Optional[str]:
 
 
 @lru_cache(maxsize=1024)
-def _type_arguments(java_type: str) -> Tuple[str, Tuple[str, ...]]:
+def type_arguments(java_type: str) -> Tuple[str, Tuple[str, ...]]:
     """``"java.util.Map<java.lang.String, java.util.List<java.lang.Long>>"`` as its class and its type arguments:
     ``("java.util.Map", ("java.lang.String", "java.util.List<java.lang.Long>"))``."""
     raw, bracket, rest = java_type.partition("<")

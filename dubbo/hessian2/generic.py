@@ -24,6 +24,7 @@ import grpc
 
 from .._core.calls import UNARY, current_call
 from .._core.errors import RpcError
+from ._encoder import type_arguments
 from ._types import HessianError, JavaObject, binding
 from .invocation import Arguments, JavaException
 
@@ -45,7 +46,8 @@ _PLAIN = (type(None), bool, int, float, str, bytes)
 def realize(value: Any, java_type: Optional[str] = None, classes: Optional[Mapping[str, type]] = None) -> Any:
     """``value``, an argument of declared type ``java_type``, as Java's PojoUtils.realize makes it: a dict with a
     ``"class"`` key, or declared as one of ``classes`` (Java class name -> bound dataclass or Enum), becomes an
-    instance of that class, a string declared as a bound Enum its constant; other values keep their form."""
+    instance of that class, a string declared as a bound Enum its constant; other values keep their form.
+    Type arguments (``java.util.List<org.example.User>``) are followed into elements, keys and values."""
     return _realize(value, java_type, classes or {}, {})
 
 
@@ -58,28 +60,32 @@ def _realize(value: Any, java_type: Optional[str], classes: Mapping[str, type], 
     done = seen.get(id(value))
     if done is not None:
         return done
+    raw, arguments = (java_type, ()) if java_type is None or "<" not in java_type else type_arguments(java_type)
     if isinstance(value, (dict, JavaObject)):
         fields = value if isinstance(value, dict) else value.fields
         name = fields.get("class") if isinstance(value, dict) else value.java_class
         target = classes.get(name) if isinstance(name, str) else None
-        if target is None and java_type is not None:
-            target = classes.get(java_type)
+        if target is None and raw is not None:
+            target = classes.get(raw)
         if target is None:
-            return _realize_fields(value, classes, seen)
+            return _realize_fields(value, classes, seen, (arguments[0], arguments[1]) if len(arguments) == 2 else (None, None))
         if issubclass(target, enum.Enum):
             return _constant(target, fields.get("name"))
         return _instance(target, fields, classes, seen, id(value))
     if isinstance(value, (list, tuple)):
         items: List[Any] = []
         seen[id(value)] = items
-        element = _component(java_type)
+        element = arguments[0] if len(arguments) == 1 else _component(java_type)
         items.extend(_realize(item, element, classes, seen) for item in value)
         return items
     return value
 
 
-def _realize_fields(value: Any, classes: Mapping[str, type], seen: Dict[int, Any]) -> Any:
-    """A dict or JavaObject of no bound class, its values realized (a map stays a map, as in Java)."""
+def _realize_fields(
+    value: Any, classes: Mapping[str, type], seen: Dict[int, Any], types: Tuple[Optional[str], Optional[str]]
+) -> Any:
+    """A dict or JavaObject of no bound class, its values realized (a map stays a map, as in Java); a map's
+    keys and values as ``types`` (a declared ``Map<K, V>``'s) say."""
     if isinstance(value, JavaObject):
         result = JavaObject(value.java_class)
         seen[id(value)] = result
@@ -87,8 +93,9 @@ def _realize_fields(value: Any, classes: Mapping[str, type], seen: Dict[int, Any
         return result
     mapping: Dict[Any, Any] = {}
     seen[id(value)] = mapping
+    key_type, value_type = types
     for key, item in value.items():
-        mapping[_realize(key, None, classes, seen)] = _realize(item, None, classes, seen)
+        mapping[_realize(key, key_type, classes, seen)] = _realize(item, value_type, classes, seen)
     return mapping
 
 

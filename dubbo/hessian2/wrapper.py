@@ -570,10 +570,11 @@ class GenericService:
         ).with_options(attachments={"generic": "true"})
 
     def invoke(self, method: str, types: Sequence[str], args: Sequence[Any]) -> Any:
-        """The result of ``method(*args)`` whose parameter types are ``types`` (a coroutine on ``dubbo.aio``)."""
+        """The result of ``method(*args)`` whose parameter types are ``types`` (a coroutine on ``dubbo.aio``);
+        type arguments (``java.util.List<java.lang.Long>``) are dropped, as Java's provider matches erased types."""
         if len(types) != len(args):
             raise TypeError(f"{len(args)} arguments for the parameter types ({', '.join(types)})")
-        return self._invoke(method, list(types), list(args))
+        return self._invoke(method, [erased(t) for t in types], list(args))
 
     def with_options(self, **options: Any) -> "GenericService":
         """A copy whose calls take these per-call options (``timeout``, ``attachments``...)."""
