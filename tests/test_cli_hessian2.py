@@ -8,17 +8,12 @@ import pytest
 
 from dubbo import RpcMethodHandler, RpcServiceHandler, hessian2
 from dubbo._cli import main
+from java_handlers import hello
 
 SERVICE = "org.example.Greeter"
 
 
 def greeter_service() -> RpcServiceHandler:
-    def say_hello(args):
-        (name,) = args
-        if not name:
-            raise hessian2.JavaException("java.lang.IllegalArgumentException", "name must not be empty")
-        return f"Hello, {name}!"
-
     def register(args):
         (user,) = args
         return hessian2.JavaObject("org.example.Receipt", {"user": user["name"], "age": user["age"], "types": list(args.types)})
@@ -29,7 +24,7 @@ def greeter_service() -> RpcServiceHandler:
 
     codecs = (hessian2.request_deserializer, hessian2.response_serializer)
     return RpcServiceHandler(SERVICE, [
-        RpcMethodHandler.unary(say_hello, "sayHello", *codecs),
+        RpcMethodHandler.unary(hello, "sayHello", *codecs),
         RpcMethodHandler.unary(register, "register", *codecs),
         RpcMethodHandler.unary(invoke, "$invoke", *codecs),
     ])  # fmt: skip

@@ -22,6 +22,7 @@ from aio_support import connect as aio_connect
 import dubbo
 from dubbo import RpcMethodHandler, RpcServiceHandler, hessian2
 from dubbo.hessian2 import JAVA_TYPE, JavaObject, generalize, realize
+from java_handlers import hello
 
 SERVICE = "org.example.Greeter"
 STRING = "java.lang.String"
@@ -60,13 +61,6 @@ CLASSES = {"org.example.Color": Color, USER: User, "org.example.Team": Team}
 
 
 # -- a wrapper-mode provider, with sync, async or mixed handlers ---------------------------------------------
-
-
-def hello(args):
-    (name,) = args
-    if not name:
-        raise hessian2.JavaException("java.lang.IllegalArgumentException", "name must not be empty")
-    return f"Hello, {name}!"
 
 
 def times(args):

@@ -26,6 +26,7 @@ from aio_support import aio_test
 import dubbo
 from dubbo import RpcMethodHandler, RpcServiceHandler, aio, hessian2
 from dubbo.hessian2 import wrapper
+from java_handlers import hello
 
 PEER = pathlib.Path(__file__).resolve().parent / "java" / "TriplePeer.java"
 RPC_EXCEPTION = PEER.parent / "org" / "apache" / "dubbo" / "rpc" / "RpcException.java"  # Dubbo's, for Hessian
@@ -265,12 +266,6 @@ def test_calls_with_idl_deserializers_do_not_read_response_headers(provider, con
 
 
 def greeter(fn=None) -> RpcServiceHandler:
-    def hello(args):
-        (name,) = args
-        if not name:
-            raise hessian2.JavaException("java.lang.IllegalArgumentException", "name must not be empty")
-        return f"Hello, {name}!"
-
     def chat(stream):
         for name in stream:
             yield f"Hello, {name}!"
@@ -406,12 +401,6 @@ def test_our_client_and_server_speak_wrapper_mode_in_all_four_modes_sync_and_asy
 
 def generic_greeter() -> RpcServiceHandler:
     """A wrapper-mode service with no ``$invoke`` of its own: overloaded sayHello, and register(User) -> User."""
-
-    def hello(args):
-        (name,) = args
-        if not name:
-            raise hessian2.JavaException("java.lang.IllegalArgumentException", "name must not be empty")
-        return f"Hello, {name}!"
 
     def register(args):
         (user,) = args
