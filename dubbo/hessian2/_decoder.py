@@ -10,6 +10,7 @@ import struct
 from functools import lru_cache
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from ._java_time import COMPACT_LOCAL_DATE_TIME, COMPACT_VALUES, HANDLES
 from ._types import HessianError, JavaObject, binding
 
 _H = struct.Struct(">H").unpack_from
@@ -366,15 +367,66 @@ class Decoder:
 def _new_definition(java_class: str, names: Tuple[str, ...], bound: Optional[type]) -> _Definition:
     """The _Definition of a class definition read, for the class bound to its name here (None: none)."""
     make: Callable[[Decoder, _Definition, int], Any]
-    if java_class == "java.math.BigDecimal" and names == ("value",) and bound is None:
-        make = _make_decimal
-    elif bound is None:
-        make = _make_java_object
+    if bound is None:
+        if java_class == "java.math.BigDecimal" and names == ("value",):
+            make = _make_decimal
+        elif java_class in HANDLES or java_class in COMPACT_VALUES:
+            make = _java_time_maker(java_class, names)
+        else:
+            make = _make_java_object
     elif issubclass(bound, enum.Enum):
         make = _make_enum
     else:
         make = _make_dataclass
     return _Definition(java_class, names, make, bound)
+
+
+def _java_time_maker(java_class: str, names: Tuple[str, ...]) -> Callable[[Decoder, _Definition, int], Any]:
+    """What makes a java.time value of hessian-lite's handle (or compact) class ``java_class`` sent with ``names``.
+
+    A handle takes its ref number before its fields are read, as Java's deserializer does for any object; a compact
+    value after them, as hessian-lite's LocalDate/LocalTime/LocalDateTime deserializers do."""
+    compact = COMPACT_VALUES.get(java_class)
+    if compact is not None:
+        convert: Callable[[Any], Any] = compact
+
+        def make_compact(decoder: Decoder, definition: _Definition, depth: int) -> Any:
+            start = decoder.pos
+            if names:
+                raise HessianError(f"{java_class} in compact form has no fields, not {', '.join(names)}", start)
+            result = _java_time(convert, (decoder.value(depth),), start)
+            decoder.slot(result, start)
+            return result
+
+        return make_compact
+
+    wanted, build = HANDLES[java_class]
+    positions = tuple(names.index(name) if name in names else -1 for name in wanted)
+    missing = [name for name, at in zip(wanted, positions) if at < 0]
+    handle = java_class != COMPACT_LOCAL_DATE_TIME
+
+    def make(decoder: Decoder, definition: _Definition, depth: int) -> Any:
+        start = decoder.pos
+        if missing:
+            raise HessianError(f"{java_class} without its field {missing[0]}", start)
+        number = decoder.slot(_PENDING, start) if handle else -1
+        values = _fields(decoder, len(names), depth)
+        result = _java_time(build, tuple(values[at] for at in positions), start)
+        if handle:
+            decoder.refs[number] = result
+        else:
+            decoder.slot(result, start)
+        return result
+
+    return make
+
+
+def _java_time(build: Callable[..., Any], values: Tuple[Any, ...], start: int) -> Any:
+    """``build(*values)``, its HessianError placed at ``start``."""
+    try:
+        return build(*values)
+    except HessianError as error:
+        raise HessianError(str(error), start) from None
 
 
 def _fields(decoder: Decoder, count: int, depth: int) -> List[Any]:
@@ -698,7 +750,11 @@ def loads(
     max_refs: int = MAX_REFS,
     max_class_defs: int = MAX_CLASS_DEFS,
 ) -> Any:
-    """The one value in ``data``; instances of the ``classes`` bound with ``java_class`` come back as those."""
+    """The one value in ``data``; instances of the ``classes`` bound with ``java_class`` come back as those.
+
+    java.time values, as Dubbo's hessian-lite writes them (handle objects, or its compact mode), come back as
+    ``date`` (LocalDate), ``time`` (LocalTime, naive), ``datetime`` (LocalDateTime naive, Instant aware in UTC) and
+    ``timedelta`` (Duration); their nanoseconds are truncated to microseconds."""
     if not isinstance(data, bytes):
         data = bytes(data)
     bound = bound_classes(classes)
