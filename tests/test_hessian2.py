@@ -84,7 +84,8 @@ json_like = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False) | st.text()
     | st.binary(max_size=64)
     | st.datetimes(timezones=st.just(UTC)).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
-    | st.decimals(allow_nan=False, allow_infinity=False),
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.dates() | st.times() | st.timedeltas(),
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
     max_leaves=20,
 )  # fmt: skip
@@ -116,7 +117,10 @@ def test_a_declared_int_refuses_a_value_beyond_32_bits():
 @pytest.mark.parametrize(
     "value, java_type",
     [(5, "java.lang.String"), ("1", "int"), (True, "long"), ("x", "double"), (1, "boolean"), ("ab", "char"),
-     (1, "java.util.Date"), ("x", "[I"), (["x"], "[I"), ([300], "[B")],
+     (1, "java.util.Date"), ("x", "[I"), (["x"], "[I"), ([300], "[B"), ("2024-01-15", "java.time.LocalDate"),
+     (datetime.datetime(2024, 1, 15), "java.time.LocalDate"), (datetime.date(2024, 1, 15), "java.time.LocalDateTime"),
+     (datetime.time(9), "java.time.Instant"), (5, "java.time.Duration"),
+     (datetime.datetime(2024, 1, 15), "java.time.LocalTime")],
 )  # fmt: skip
 def test_a_value_of_the_wrong_kind_for_its_declared_java_type_is_refused(value, java_type):
     with pytest.raises((TypeError, HessianError)):
@@ -174,7 +178,7 @@ def test_strings_count_utf16_units_so_non_bmp_characters_travel_as_surrogate_pai
 
 
 def test_a_naive_datetime_is_refused_because_a_java_date_is_an_instant():
-    with pytest.raises(HessianError, match="naive datetime"):
+    with pytest.raises(HessianError, match="naive datetime .* declare it java.time.LocalDateTime"):
         hessian2.dumps(datetime.datetime(2024, 1, 1))
 
 
@@ -653,3 +657,82 @@ def test_a_compact_value_takes_its_ref_number_after_its_fields_as_hessian_lite_a
 def test_a_malformed_compact_value_is_refused(data, message):
     with pytest.raises(HessianError, match=message):
         hessian2.loads(data)
+
+
+# -- java.time, written as Dubbo's hessian-lite writes it ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, java_type",
+    [
+        (datetime.date(2024, 2, 29), None), (datetime.time(23, 59, 59, 999999), None),
+        (datetime.timedelta(days=-3, microseconds=7), None),
+        (datetime.datetime(2024, 1, 15, 10, 15, 30, 123456), "java.time.LocalDateTime"),
+        (datetime.datetime(1969, 12, 31, 23, 59, 59, 1, tzinfo=UTC), "java.time.Instant"),
+        (datetime.date(2024, 1, 15), "java.time.LocalDate"), (datetime.time(0), "java.time.LocalTime"),
+        (datetime.timedelta(0), "java.time.Duration"),
+    ],
+    ids=repr,
+)  # fmt: skip
+def test_java_time_values_round_trip(value, java_type):
+    assert hessian2.loads(hessian2.dumps(value, java_type)) == value
+
+
+def test_java_time_values_are_written_as_hessian_lites_handles_fields_reversed():
+    definition = b"C" + hessian2.dumps(HANDLE + "LocalDateHandle") + b"\x93" + s("day") + s("month") + s("year")
+    assert hessian2.dumps(datetime.date(2024, 1, 15)) == definition + b"\x60\x9f\x91\xcf\xe8"  # 15, 1, 2024
+    assert hessian2.dumps(datetime.date(2024, 1, 15)) == hessian2.dumps(local_date(2024, 1, 15))
+    when = datetime.datetime(2024, 1, 15, 9, 30, 5, 7)
+    written = handle("LocalDateTimeHandle", time=local_time(9, 30, 5, 7000), date=local_date(2024, 1, 15))
+    assert hessian2.dumps(when, "java.time.LocalDateTime") == hessian2.dumps(written)
+
+
+def test_an_instant_from_any_zone_reads_back_as_the_same_instant_in_utc():
+    sent = datetime.datetime(2024, 1, 15, 18, 0, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    got = hessian2.loads(hessian2.dumps(sent, "java.time.Instant"))
+    assert got == sent and got.tzinfo is UTC
+
+
+def test_a_declared_java_time_field_decides_the_class():
+    @java_class("a.Shift")
+    @dataclass
+    class Shift:
+        start: datetime.datetime = field(metadata={JAVA_TYPE: "java.time.LocalDateTime"})
+        logged: datetime.datetime = field(metadata={JAVA_TYPE: "java.time.Instant"})
+
+    value = Shift(datetime.datetime(2024, 1, 15, 9), datetime.datetime(2024, 1, 15, 9, tzinfo=UTC))
+    data = hessian2.dumps(value)
+    assert HANDLE.encode() + b"LocalDateTimeHandle" in data and HANDLE.encode() + b"InstantHandle" in data
+    assert hessian2.loads(data, classes=[Shift]) == value
+
+
+def test_an_aware_datetime_is_not_a_local_date_time_nor_a_naive_one_an_instant():
+    with pytest.raises(HessianError, match="has no zone"):
+        hessian2.dumps(datetime.datetime(2024, 1, 15, tzinfo=UTC), "java.time.LocalDateTime")
+    with pytest.raises(HessianError, match="naive datetime .*java.time.Instant is an instant"):
+        hessian2.dumps(datetime.datetime(2024, 1, 15), "java.time.Instant")
+    with pytest.raises(HessianError, match="java.time.LocalTime has no zone"):
+        hessian2.dumps(datetime.time(9, tzinfo=UTC))
+
+
+def test_whole_hours_the_epoch_and_zero_are_shared_as_javas_cached_instances_are_and_nothing_else():
+    assert hessian2.dumps([datetime.time(10), datetime.time(10)]).endswith(b"\x51\x91")
+    assert hessian2.dumps([datetime.timedelta(0)] * 2).endswith(b"\x51\x91")
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+    assert hessian2.dumps([epoch, epoch], "java.util.List<java.time.Instant>").endswith(b"\x51\x91")
+    for value in (datetime.time(10, 30), datetime.date(2024, 1, 15), datetime.timedelta(seconds=1)):
+        data = hessian2.dumps([value, value])
+        assert b"\x51" not in data and data.count(b"\x60") == 2  # two instances of the one class definition
+        first, second = hessian2.loads(data)
+        assert first == second == value
+
+
+def test_java_time_travels_in_wrapper_mode_as_its_declared_type():
+    from dubbo.hessian2 import wrapper
+
+    when = datetime.datetime(2024, 1, 15, 9, 30)
+    data = hessian2.request_serializer("java.time.LocalDateTime", "java.time.LocalDate")(when, when.date())
+    assert wrapper.decode_request(data)[2] == ["java.time.LocalDateTime", "java.time.LocalDate"]
+    assert hessian2.request_deserializer(data) == [when, when.date()]
+    stamp = when.replace(tzinfo=UTC)
+    assert hessian2.response_deserializer(hessian2.ResponseSerializer("java.time.Instant")(stamp)) == stamp

@@ -8,11 +8,16 @@ doubles or typed arrays as Java does. So this is a small pure-Python codec, chec
     loads(data, classes=(), **limits) -> value
 
 None, bool, int, float, str, bytes, list/tuple, dict, datetime (aware), Decimal travel as null, boolean, int (long
-beyond 32 bits, or when declared long), double, String, byte[], List, Map, Date, BigDecimal. A dataclass or Enum
-bound with ``@java_class("org.example.User")`` travels as that POJO (fields in order) or enum; declare a field's
-Java type with ``field(metadata={JAVA_TYPE: "long"})``. The binding is an attribute of the class, so there is no
-global registry: ``loads`` builds instances only of the classes it is given, and returns any other object as a
-``JavaObject``. It never imports anything by name, and refuses malformed or oversized input with HessianError.
+beyond 32 bits, or when declared long), double, String, byte[], List, Map, Date, BigDecimal. date, time and timedelta
+travel as java.time's LocalDate, LocalTime and Duration, a datetime declared ``java.time.LocalDateTime`` (naive) or
+``java.time.Instant`` (aware) as that, each as Dubbo's hessian-lite writes it (its handle objects); ``loads`` reads
+them, and hessian-lite's compact mode, back as those Python types (nanoseconds truncated to microseconds).
+
+A dataclass or Enum bound with ``@java_class("org.example.User")`` travels as that POJO (fields in order) or enum;
+declare a field's Java type with ``field(metadata={JAVA_TYPE: "long"})``. The binding is an attribute of the class,
+so there is no global registry: ``loads`` builds instances only of the classes it is given, and returns any other
+object as a ``JavaObject``. It never imports anything by name, and refuses malformed or oversized input with
+HessianError.
 
 Triple's wrapper mode (dubbo/hessian2/wrapper.py) carries Java interface calls in it:
 

@@ -13,6 +13,7 @@ import struct
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
+from . import _java_time as java_time
 from ._types import HessianError, JavaObject
 
 _H = struct.Struct(">H").pack
@@ -195,7 +196,10 @@ def _date(out: bytearray, value: datetime.datetime) -> None:
     if not isinstance(value, datetime.datetime):
         raise TypeError(f"a java.util.Date is written from a datetime, not {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
-        raise HessianError(f"naive datetime {value!r}: give it a timezone (java.util.Date is an instant)")
+        raise HessianError(
+            f"naive datetime {value!r}: give it a timezone (java.util.Date is an instant), or declare it"
+            " java.time.LocalDateTime"
+        )
     millis = (value - _EPOCH) // _MS
     if millis % 60000 == 0 and -0x80000000 <= millis // 60000 <= 0x7FFFFFFF:
         out.append(0x4B)
@@ -296,8 +300,9 @@ class Encoder:
         scalar = _TYPED_SCALARS.get(java_type)
         if scalar is not None:
             return scalar(self.out, value)
-        if java_type == "java.math.BigDecimal":
-            return self.decimal(value)
+        writer = _TYPED_WRITERS.get(java_type)
+        if writer is not None:
+            return writer(self, value)
         if java_type.startswith("["):
             return self.array(value, java_type)
         plan = value.__class__.__dict__.get("__java_plan__")  # a POJO declared as its class (or a supertype)
@@ -370,6 +375,82 @@ class Encoder:
         self.slots += 1
         self.object_header("java.math.BigDecimal", ("value",))
         _string(self.out, str(value))
+
+    # -- java.time: hessian-lite's handle objects ---------------------------------------------------------
+    #
+    # Java's LocalTime, Instant and Duration factories return one cached instance for a whole hour, the epoch and
+    # zero, so hessian-lite writes such a value seen before in the message as a ref to its handle: so do these.
+    # Other values are never shared (immutable, like tuples), but each handle takes its ref number.
+
+    def local_date(self, value: Any) -> None:
+        """A java.time.LocalDate, from a date (not a datetime): a LocalDateHandle."""
+        if value.__class__ is not datetime.date and (
+            not isinstance(value, datetime.date) or isinstance(value, datetime.datetime)
+        ):
+            raise TypeError(f"a java.time.LocalDate is written from a date, not {type(value).__name__}")
+        self.slots += 1
+        self.object_header(java_time.LOCAL_DATE_HANDLE, java_time.LOCAL_DATE_FIELDS)
+        out = self.out
+        _int32(out, value.day)
+        _int32(out, value.month)
+        _int32(out, value.year)
+
+    def local_time(self, value: Any) -> None:
+        """A java.time.LocalTime, from a naive time: a LocalTimeHandle."""
+        if not isinstance(value, datetime.time):
+            raise TypeError(f"a java.time.LocalTime is written from a time, not {type(value).__name__}")
+        if value.utcoffset() is not None:
+            raise HessianError(f"aware time {value!r}: a java.time.LocalTime has no zone")
+        hour, minute, second, micros = value.hour, value.minute, value.second, value.microsecond
+        if minute or second or micros:
+            self.slots += 1
+        elif self.ref(value, (java_time.LOCAL_TIME_HANDLE, hour)):
+            return
+        self.object_header(java_time.LOCAL_TIME_HANDLE, java_time.LOCAL_TIME_FIELDS)
+        out = self.out
+        _int32(out, micros * 1000)
+        _int32(out, second)
+        _int32(out, minute)
+        _int32(out, hour)
+
+    def local_date_time(self, value: Any) -> None:
+        """A java.time.LocalDateTime, from a naive datetime: a LocalDateTimeHandle of a LocalTime and a LocalDate."""
+        if not isinstance(value, datetime.datetime):
+            raise TypeError(f"a java.time.LocalDateTime is written from a datetime, not {type(value).__name__}")
+        if value.utcoffset() is not None:
+            raise HessianError(
+                f"aware datetime {value!r}: a java.time.LocalDateTime has no zone (an instant is a java.time.Instant)"
+            )
+        self.slots += 1
+        self.object_header(java_time.LOCAL_DATE_TIME_HANDLE, java_time.LOCAL_DATE_TIME_FIELDS)
+        self.local_time(value.time())
+        self.local_date(value.date())
+
+    def instant(self, value: Any) -> None:
+        """A java.time.Instant, from an aware datetime: an InstantHandle."""
+        if not isinstance(value, datetime.datetime):
+            raise TypeError(f"a java.time.Instant is written from a datetime, not {type(value).__name__}")
+        if value.utcoffset() is None:
+            raise HessianError(f"naive datetime {value!r}: give it a timezone (java.time.Instant is an instant)")
+        seconds, nanos = java_time.epoch_seconds(value)
+        self.epoch_handle(java_time.INSTANT_HANDLE, java_time.INSTANT_FIELDS, value, seconds, nanos)
+
+    def duration(self, value: Any) -> None:
+        """A java.time.Duration, from a timedelta: a DurationHandle."""
+        if not isinstance(value, datetime.timedelta):
+            raise TypeError(f"a java.time.Duration is written from a timedelta, not {type(value).__name__}")
+        seconds, nanos = java_time.duration_seconds(value)
+        self.epoch_handle(java_time.DURATION_HANDLE, java_time.DURATION_FIELDS, value, seconds, nanos)
+
+    def epoch_handle(self, java_class: str, names: Tuple[str, ...], value: Any, seconds: int, nanos: int) -> None:
+        """An InstantHandle or DurationHandle: ``nanos`` (int), then ``seconds`` (long); zero is Java's one instance."""
+        if seconds or nanos:
+            self.slots += 1
+        elif self.ref(value, (java_class,)):
+            return
+        self.object_header(java_class, names)
+        _int32(self.out, nanos)
+        _int64(self.out, seconds)
 
     # -- lists, maps, objects --------------------------------------------------------------------------
 
@@ -571,6 +652,9 @@ def _declared_writer(java_type: Optional[str]) -> Tuple[Optional[Scalar], Option
     scalar = _TYPED_SCALARS.get(java_type)
     if scalar is not None:
         return scalar, None
+    writer = _TYPED_WRITERS.get(java_type)
+    if writer is not None:
+        return None, writer
     return None, lambda encoder, value: encoder.typed(value, java_type)
 
 
@@ -636,6 +720,9 @@ _WRITERS: Dict[type, Writer] = {
     frozenset: Encoder.java_set,
     decimal.Decimal: Encoder.decimal,
     JavaObject: Encoder.java_object,
+    datetime.date: Encoder.local_date,
+    datetime.time: Encoder.local_time,
+    datetime.timedelta: Encoder.duration,
 }
 
 _SUBCLASS_WRITERS: Tuple[Tuple[Union[type, Tuple[type, ...]], Writer], ...] = (
@@ -649,6 +736,9 @@ _SUBCLASS_WRITERS: Tuple[Tuple[Union[type, Tuple[type, ...]], Writer], ...] = (
     (dict, Encoder.mapping),
     ((set, frozenset), Encoder.java_set),
     (datetime.datetime, lambda encoder, v: _date(encoder.out, v)),
+    (datetime.date, Encoder.local_date),
+    (datetime.time, Encoder.local_time),
+    (datetime.timedelta, Encoder.duration),
     (decimal.Decimal, Encoder.decimal),
     (JavaObject, Encoder.java_object),
 )
@@ -666,6 +756,15 @@ _TYPED_SCALARS: Dict[str, Scalar] = {
     "java.lang.Character": _char,
     "java.lang.String": _string,
     "java.util.Date": _date,
+}
+
+_TYPED_WRITERS: Dict[str, Writer] = {
+    "java.math.BigDecimal": Encoder.decimal,
+    "java.time.LocalDate": Encoder.local_date,
+    "java.time.LocalTime": Encoder.local_time,
+    "java.time.LocalDateTime": Encoder.local_date_time,
+    "java.time.Instant": Encoder.instant,
+    "java.time.Duration": Encoder.duration,
 }
 
 
@@ -727,7 +826,7 @@ def erased(java_type: str) -> str:
 
 def _declares_a_class(java_type: str) -> bool:
     """Whether a POJO declared as ``java_type`` is written as itself (not refused as a String, array...)."""
-    return java_type not in _TYPED_SCALARS and java_type != "java.math.BigDecimal" and not java_type.startswith("[")
+    return java_type not in _TYPED_SCALARS and java_type not in _TYPED_WRITERS and not java_type.startswith("[")
 
 
 def dumps(value: Any, java_type: Optional[str] = None) -> bytes:

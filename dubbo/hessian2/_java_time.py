@@ -157,3 +157,16 @@ HANDLES: Dict[str, Tuple[Tuple[str, ...], Callable[..., Any]]] = {
 COMPACT_VALUES: Dict[str, Callable[[Any], Any]] = {COMPACT_LOCAL_DATE: epoch_day, COMPACT_LOCAL_TIME: nano_of_day}
 """The classes of no fields whose instance is followed by one long, and what makes that long a value."""
 
+
+# -- writing: Python values to a handle's field values --------------------------------------------------------------
+
+
+def epoch_seconds(value: datetime.datetime) -> Tuple[int, int]:
+    """An aware datetime as an Instant's seconds from the epoch and nanoseconds within the second."""
+    delta = value - _EPOCH
+    return delta.days * 86_400 + delta.seconds, delta.microseconds * 1000
+
+
+def duration_seconds(value: datetime.timedelta) -> Tuple[int, int]:
+    """A timedelta as a Duration's seconds and nanoseconds within the second (0..999,999,999, as Java keeps them)."""
+    return value.days * 86_400 + value.seconds, value.microseconds * 1000
