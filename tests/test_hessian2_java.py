@@ -25,6 +25,7 @@ from dubbo import hessian2
 from dubbo.hessian2 import JAVA_TYPE, JavaObject, java_class
 
 ORACLE = pathlib.Path(__file__).resolve().parent / "java" / "HessianOracle.java"
+HANDLES = sorted((ORACLE.parent / "com" / "alibaba" / "com" / "caucho" / "hessian" / "io" / "java8").glob("*.java"))
 JARS = ("/usr/share/java/hessian.jar", "/usr/share/java/hessian-4.0.38.jar")
 JAVA_OPTS = [f"--add-opens=java.base/{pkg}=ALL-UNNAMED" for pkg in ("java.lang", "java.util", "java.math")]
 
@@ -89,11 +90,25 @@ class Blob:
     data: bytes
 
 
-CLASSES = (User, Color, Node, Order, Prims, Blob)
+@java_class("org.example.Event")
+@dataclass
+class Event:  # java.time fields: a naive datetime and an aware one say which class they are
+    name: str
+    day: datetime.date
+    opens: datetime.time
+    at: datetime.datetime = field(metadata={JAVA_TYPE: "java.time.LocalDateTime"})
+    stamp: datetime.datetime = field(metadata={JAVA_TYPE: "java.time.Instant"})
+    length: datetime.timedelta
+
+
+CLASSES = (User, Color, Node, Order, Prims, Blob, Event)
 
 
 def pattern(n: int) -> bytes:
     return bytes((i * 31 + 7) & 0xFF for i in range(n))
+
+
+UTC = datetime.timezone.utc
 
 
 def utc_ms(ms: int) -> datetime.datetime:
@@ -250,6 +265,34 @@ def _cases() -> Dict[str, Case]:
     cases["ref list cycle"] = Case(self_list, read_back=lambda r: len(r) == 2 and r[0] == "x" and r[1] is r)
     cases["ref map cycle"] = Case(self_map, read_back=lambda r: list(r) == ["self"] and r["self"] is r)
     cases["ref shared list"] = Case(shared_list, read_back=lambda r: r == {"a": [1], "b": [1]} and r["a"] is r["b"])
+    date, time, stamp = datetime.date, datetime.time, datetime.datetime
+    cases["time LocalDate"] = Case(date(2024, 1, 15))
+    cases["time LocalDate first day"] = Case(date(1, 1, 1))
+    cases["time LocalDate last day"] = Case(date(9999, 12, 31))
+    cases["time LocalDate[]"] = Case([date(2024, 2, 29)], "[Ljava.time.LocalDate;")
+    cases["time LocalTime"] = Case(time(10, 15, 30, 123456))
+    cases["time LocalTime midnight"] = Case(time(0))
+    cases["time LocalTime last microsecond"] = Case(time(23, 59, 59, 999999))
+    cases["time LocalTime whole hours shared"] = Case([time(10), time(10), time(11)])  # Java's: one instance per hour
+    cases["time LocalDateTime"] = Case(stamp(2024, 1, 15, 10, 15, 30, 123456), "java.time.LocalDateTime")
+    cases["time LocalDateTime list"] = Case(
+        [stamp(2024, 1, 15, 9), stamp(2024, 1, 16, 9), stamp(2024, 1, 16, 9, 30), stamp(2024, 1, 17)],
+        "java.util.List<java.time.LocalDateTime>",
+    )
+    cases["time Instant"] = Case(stamp(2024, 1, 15, 10, 15, 30, 123456, tzinfo=UTC), "java.time.Instant")
+    cases["time Instant before epoch"] = Case(stamp(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC), "java.time.Instant")
+    cases["time Instant from another zone"] = Case(
+        stamp(2024, 1, 15, 18, 15, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8))), "java.time.Instant",
+        read_back=stamp(2024, 1, 15, 10, 15, 30, tzinfo=UTC),
+    )  # fmt: skip
+    cases["time Instant epoch shared"] = Case([utc_ms(0), utc_ms(0)], "java.util.List<java.time.Instant>")
+    cases["time Duration"] = Case(datetime.timedelta(days=1, seconds=5, microseconds=250))
+    cases["time Duration negative"] = Case(datetime.timedelta(microseconds=-1))
+    cases["time Duration zero shared"] = Case([datetime.timedelta(0), datetime.timedelta(0)])
+    cases["time pojo"] = Case(
+        Event("launch", date(2024, 1, 15), time(9), stamp(2024, 1, 15, 9), stamp(2024, 1, 15, 10, 15, 30, tzinfo=UTC),
+              datetime.timedelta(minutes=90))
+    )  # fmt: skip
     return cases
 
 
@@ -282,8 +325,9 @@ def oracle(tmp_path_factory: pytest.TempPathFactory) -> str:
         pytest.skip("libhessian-java not usable: no java/javac on PATH")
     out = tmp_path_factory.mktemp("hessian-oracle")
     done = subprocess.run(
-        ["javac", "-nowarn", "-cp", jar, "-d", str(out), str(ORACLE)], capture_output=True, text=True, check=False
-    )
+        ["javac", "-nowarn", "-cp", jar, "-d", str(out), str(ORACLE), *map(str, HANDLES)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return f"{out}{os.pathsep}{jar}"
 

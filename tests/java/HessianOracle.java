@@ -8,6 +8,12 @@
 // Java reads Python's bytes to exactly what it reads from its own.
 package org.example;
 
+import com.alibaba.com.caucho.hessian.io.java8.DurationHandle;
+import com.alibaba.com.caucho.hessian.io.java8.InstantHandle;
+import com.alibaba.com.caucho.hessian.io.java8.LocalDateHandle;
+import com.alibaba.com.caucho.hessian.io.java8.LocalDateTimeHandle;
+import com.alibaba.com.caucho.hessian.io.java8.LocalTimeHandle;
+import com.caucho.hessian.io.AbstractHessianOutput;
 import com.caucho.hessian.io.AbstractSerializerFactory;
 import com.caucho.hessian.io.BigDecimalDeserializer;
 import com.caucho.hessian.io.Deserializer;
@@ -20,6 +26,7 @@ import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.InputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Serializable;
 import java.lang.reflect.Array;
@@ -28,6 +35,11 @@ import java.lang.reflect.Modifier;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -88,6 +100,15 @@ class Prims implements Serializable {
 class Blob implements Serializable {
     String name;
     byte[] data;
+}
+
+class Event implements Serializable {
+    String name;
+    LocalDate day;
+    LocalTime opens;
+    LocalDateTime at;
+    Instant stamp;
+    Duration length;
 }
 
 public class HessianOracle {
@@ -263,22 +284,77 @@ public class HessianOracle {
         holder.put("a", sharedList);
         holder.put("b", sharedList);
         add("ref shared list", holder);
+        add("time LocalDate", LocalDate.of(2024, 1, 15));
+        add("time LocalDate first day", LocalDate.of(1, 1, 1));
+        add("time LocalDate last day", LocalDate.of(9999, 12, 31));
+        add("time LocalDate[]", new LocalDate[] {LocalDate.of(2024, 2, 29)});
+        add("time LocalTime", LocalTime.of(10, 15, 30, 123456000));
+        add("time LocalTime midnight", LocalTime.MIDNIGHT);
+        add("time LocalTime last microsecond", LocalTime.of(23, 59, 59, 999999000));
+        add("time LocalTime whole hours shared", new ArrayList<>(Arrays.asList(
+                LocalTime.of(10, 0), LocalTime.parse("10:00"), LocalTime.of(11, 0))));
+        add("time LocalDateTime", LocalDateTime.of(2024, 1, 15, 10, 15, 30, 123456000));
+        add("time LocalDateTime list", new ArrayList<>(Arrays.asList(
+                LocalDateTime.of(2024, 1, 15, 9, 0), LocalDateTime.of(2024, 1, 16, 9, 0),
+                LocalDateTime.of(2024, 1, 16, 9, 30), LocalDate.of(2024, 1, 17).atStartOfDay())));
+        add("time Instant", Instant.ofEpochSecond(1705313730L, 123456000));
+        add("time Instant before epoch", Instant.ofEpochSecond(-1, 500000000));
+        add("time Instant from another zone", Instant.ofEpochSecond(1705313730L));
+        add("time Instant epoch shared", new ArrayList<>(Arrays.asList(Instant.EPOCH, Instant.ofEpochMilli(0))));
+        add("time Duration", Duration.ofSeconds(86405, 250000));
+        add("time Duration negative", Duration.ofNanos(-1000));
+        add("time Duration zero shared", new ArrayList<>(Arrays.asList(Duration.ZERO, Duration.ofMillis(0))));
+        Event event = new Event();
+        event.name = "launch";
+        event.day = LocalDate.of(2024, 1, 15);
+        event.opens = LocalTime.of(9, 0);
+        event.at = LocalDateTime.of(2024, 1, 15, 9, 0);
+        event.stamp = Instant.ofEpochSecond(1705313730L);
+        event.length = Duration.ofMinutes(90);
+        add("time pojo", event);
     }
 
     // -- encoding --------------------------------------------------------------------------------------
 
     /**
-     * Caucho 4.0.38 as is, except BigDecimal: on JDK 17 Caucho writes its private fields (scale, and intVal left
-     * null), a lossy form; Dubbo's hessian-lite writes it with StringValueSerializer (class java.math.BigDecimal,
-     * one field "value"), and so does this oracle. Boxed Short, Byte and Float are left out of the cases: Caucho
-     * wraps them in its own ShortHandle/ByteHandle/FloatHandle classes, which Dubbo's hessian-lite does not.
+     * Caucho 4.0.38 as is, except BigDecimal and java.time (JAVA_TIME below): on JDK 17 Caucho writes BigDecimal's
+     * private fields (scale, and intVal left null), a lossy form; Dubbo's hessian-lite writes it with
+     * StringValueSerializer (class java.math.BigDecimal, one field "value"), and so does this oracle. Boxed Short,
+     * Byte and Float are left out of the cases: Caucho wraps them in its own ShortHandle/ByteHandle/FloatHandle
+     * classes, which Dubbo's hessian-lite does not.
      */
     static final SerializerFactory FACTORY = new SerializerFactory();
+
+    /**
+     * java.time values as Dubbo's hessian-lite writes them (its default, not compact, mode): writeReplace with
+     * the value's handle (tests/java/com/alibaba/.../java8, stand-ins of hessian-lite's), the value written again
+     * as a ref to that handle. Not Caucho's AbstractSerializer: it gives the value itself a ref number first,
+     * which hessian-lite's does not.
+     */
+    static final Serializer JAVA_TIME = new Serializer() {
+        @Override
+        public void writeObject(Object value, AbstractHessianOutput out) throws IOException {
+            if (out.getRef(value) >= 0) {
+                out.addRef(value); // writes the ref to the value's handle
+                return;
+            }
+            Object handle;
+            if (value instanceof LocalDate) handle = new LocalDateHandle((LocalDate) value);
+            else if (value instanceof LocalTime) handle = new LocalTimeHandle((LocalTime) value);
+            else if (value instanceof LocalDateTime) handle = new LocalDateTimeHandle((LocalDateTime) value);
+            else if (value instanceof Instant) handle = new InstantHandle((Instant) value);
+            else handle = new DurationHandle((Duration) value);
+            out.writeObject(handle);
+            out.replaceRef(handle, value);
+        }
+    };
 
     static {
         FACTORY.addFactory(new AbstractSerializerFactory() {
             @Override
             public Serializer getSerializer(Class cl) {
+                if (cl == LocalDate.class || cl == LocalTime.class || cl == LocalDateTime.class || cl == Instant.class
+                        || cl == Duration.class) return JAVA_TIME;
                 return cl == BigDecimal.class ? StringValueSerializer.SER : null;
             }
 
@@ -372,6 +448,8 @@ public class HessianOracle {
         if (v instanceof Date) return "date:" + ((Date) v).getTime();
         if (v instanceof BigDecimal) return "decimal:" + v;
         if (v instanceof Enum) return "enum:" + ((Enum<?>) v).getDeclaringClass().getName() + "." + ((Enum<?>) v).name();
+        if (v instanceof LocalDate || v instanceof LocalTime || v instanceof LocalDateTime || v instanceof Instant
+                || v instanceof Duration) return v.getClass().getSimpleName() + ":" + v;
         Integer number = seen.get(v);
         if (number != null) return "@" + number;
         seen.put(v, seen.size());
