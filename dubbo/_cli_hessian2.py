@@ -48,8 +48,11 @@ def _json(value: Any) -> Any:
         return [_json(item) for item in value]
     if isinstance(value, bytes):
         return base64.b64encode(value).decode()
-    if isinstance(value, datetime.datetime):
+    if isinstance(value, (datetime.date, datetime.time)):  # a datetime is a date
         return value.isoformat()
+    if isinstance(value, datetime.timedelta):  # ISO 8601 in seconds, as java.time.Duration.parse reads it
+        seconds = decimal.Decimal(value.days * 86_400 + value.seconds) + decimal.Decimal(value.microseconds).scaleb(-6)
+        return f"PT{seconds.normalize():f}S"
     if isinstance(value, decimal.Decimal):
         return str(value)
     return value

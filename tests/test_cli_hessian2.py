@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -22,9 +23,13 @@ def greeter_service() -> RpcServiceHandler:
         method, types, values = args
         return {"method": method, "types": types, "args": values}
 
+    def schedule(args):
+        return [datetime.date(2024, 1, 15), datetime.time(9, 30), datetime.timedelta(minutes=90, microseconds=-1)]
+
     codecs = (hessian2.request_deserializer, hessian2.response_serializer)
     return RpcServiceHandler(SERVICE, [
         RpcMethodHandler.unary(hello, "sayHello", *codecs),
+        RpcMethodHandler.unary(schedule, "schedule", *codecs),
         RpcMethodHandler.unary(register, "register", *codecs),
         RpcMethodHandler.unary(invoke, "$invoke", *codecs),
     ])  # fmt: skip
@@ -46,6 +51,11 @@ def test_a_json_object_with_a_class_is_that_java_object_and_results_print_their_
     assert json.loads(capsys.readouterr().out) == {
         "class": "org.example.Receipt", "user": "ann", "age": 30, "types": ["org.example.User"],
     }  # fmt: skip
+
+
+def test_java_time_results_print_in_iso_8601(url, capsys):
+    assert main(["call", f"{url}/schedule", "--hessian2"]) == 0
+    assert json.loads(capsys.readouterr().out) == ["2024-01-15", "09:30:00", "PT5399.999999S"]
 
 
 def test_a_thrown_java_exception_exits_unknown_with_its_class_and_message(url, capsys):
