@@ -22,7 +22,7 @@ import grpc
 from ._client.client import Client
 from ._core.config import ReferenceConfig
 from ._core.errors import RpcError
-from .hessian2 import GenericService, JavaObject, request_serializer, response_deserializer
+from .hessian2 import GenericService, HessianError, JavaObject, realize, request_serializer, response_deserializer
 
 __all__ = ["call_hessian2"]
 
@@ -58,6 +58,36 @@ def _json(value: Any) -> Any:
     return value
 
 
+def _declared(value: Any, java_type: str) -> Any:
+    """A JSON argument as its declared type reads it: an ISO 8601 string declared as a date or time is one."""
+    if not isinstance(value, str):
+        return _java(value)
+    if java_type in ("java.util.Date", "java.time.Instant"):
+        try:
+            instant = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            instant = None
+        if instant is None or instant.tzinfo is None:
+            raise RpcError(grpc.StatusCode.INVALID_ARGUMENT, f"{value!r} is not an ISO 8601 instant with an offset")
+        return instant
+    try:
+        return realize(value, java_type)
+    except HessianError as error:
+        raise RpcError(grpc.StatusCode.INVALID_ARGUMENT, str(error)) from None
+
+
+def _types(text: str) -> List[str]:
+    """``--types``: Java types separated by commas outside type arguments (``java.util.Map<K, V>,int``)."""
+    types, depth, start = [], 0, 0
+    for at, char in enumerate(text):
+        depth += {"<": 1, ">": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            types.append(text[start:at].strip())
+            start = at + 1
+    types.append(text[start:].strip())
+    return [java_type for java_type in types if java_type]
+
+
 def _arguments(args: argparse.Namespace, types: List[str]) -> List[Any]:
     text = sys.stdin.read() if args.request == "-" else args.request
     if text is None:
@@ -74,12 +104,14 @@ def _arguments(args: argparse.Namespace, types: List[str]) -> List[Any]:
             grpc.StatusCode.INVALID_ARGUMENT,
             f"{len(values)} arguments for {len(types)} --types ({', '.join(types) or 'none'})",
         )
-    return [_java(value) for value in values]
+    if args.generic:  # the provider reads them by their types, as Java's GenericFilter does
+        return [_java(value) for value in values]
+    return [_declared(value, java_type) for value, java_type in zip(values, types)]
 
 
 def call_hessian2(args: argparse.Namespace, reference: ReferenceConfig, method: str, options: Dict[str, Any]) -> None:
     """Call ``method`` with the command line's arguments and types; print the result as JSON."""
-    types = [t.strip() for t in args.types.split(",") if t.strip()]
+    types = _types(args.types)
     values = _arguments(args, types)
     with Client(reference) as client:
         if args.generic:

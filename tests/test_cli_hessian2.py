@@ -23,6 +23,9 @@ def greeter_service() -> RpcServiceHandler:
         method, types, values = args
         return {"method": method, "types": types, "args": values}
 
+    def echo_types(args):  # the types, and each argument's Python type and value as text
+        return [list(args.types), *(f"{type(arg).__name__} {arg}" for arg in args)]
+
     def schedule(args):
         return [datetime.date(2024, 1, 15), datetime.time(9, 30), datetime.timedelta(minutes=90, microseconds=-1)]
 
@@ -30,6 +33,7 @@ def greeter_service() -> RpcServiceHandler:
     return RpcServiceHandler(SERVICE, [
         RpcMethodHandler.unary(hello, "sayHello", *codecs),
         RpcMethodHandler.unary(schedule, "schedule", *codecs),
+        RpcMethodHandler.unary(echo_types, "echo", *codecs),
         RpcMethodHandler.unary(register, "register", *codecs),
         RpcMethodHandler.unary(invoke, "$invoke", *codecs),
     ])  # fmt: skip
@@ -56,6 +60,22 @@ def test_a_json_object_with_a_class_is_that_java_object_and_results_print_their_
 def test_java_time_results_print_in_iso_8601(url, capsys):
     assert main(["call", f"{url}/schedule", "--hessian2"]) == 0
     assert json.loads(capsys.readouterr().out) == ["2024-01-15", "09:30:00", "PT5399.999999S"]
+
+
+def test_iso_strings_declared_as_dates_and_times_are_sent_as_them(url, capsys):
+    types = "java.time.LocalDate,java.time.LocalDateTime,java.util.Date,java.util.Map<java.lang.String, java.lang.Long>"
+    values = '["2024-01-15", "2024-01-15T10:20", "2024-01-15T10:20:00Z", {"a": 1}]'
+    assert main(["call", f"{url}/echo", "--hessian2", "--types", types, values]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        ["java.time.LocalDate", "java.time.LocalDateTime", "java.util.Date", "java.util.Map"],
+        "date 2024-01-15", "datetime 2024-01-15 10:20:00", "datetime 2024-01-15 10:20:00+00:00", "dict {'a': 1}",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("java_type, value", [("java.time.LocalDate", "15/01/2024"), ("java.util.Date", "2024-01-15T10:20")])
+def test_a_string_that_is_not_its_declared_date_exits_invalid_argument(url, capsys, java_type, value):
+    assert main(["call", f"{url}/echo", "--hessian2", "--types", java_type, f'["{value}"]']) == 3
+    assert value in capsys.readouterr().err
 
 
 def test_a_thrown_java_exception_exits_unknown_with_its_class_and_message(url, capsys):

@@ -6,6 +6,7 @@ calls it over real sockets, sync and asyncio, on either server, and realize/gene
 
 from __future__ import annotations
 
+import datetime
 import enum
 import os
 import subprocess
@@ -136,6 +137,17 @@ def test_generic_service_sends_parameterized_types_erased_as_java_matches_them(s
     )
     generic = hessian2.GenericService(connect(url_of(serve(RpcServiceHandler(SERVICE, [echo_types])))))
     assert generic.invoke("total", ["java.util.List<java.lang.Long>"], [[1, 2]]) == [["java.util.List"], [1, 2]]
+
+
+def test_a_generic_call_takes_and_gives_local_dates_as_java_strings(serve, connect):
+    def next_day(args):
+        (day,) = args
+        assert isinstance(day, datetime.date), day
+        return day + datetime.timedelta(days=1)
+
+    method = RpcMethodHandler.unary(next_day, "nextDay", hessian2.request_deserializer, hessian2.response_serializer)
+    generic = hessian2.GenericService(connect(url_of(serve(RpcServiceHandler(SERVICE, [method])))))
+    assert generic.invoke("nextDay", ["java.time.LocalDate"], ["2024-02-28"]) == "2024-02-29"
 
 
 def test_the_invoke_async_path_is_served_as_invoke(any_serve, connect):
@@ -294,6 +306,40 @@ def test_realize_follows_type_arguments_into_elements_keys_and_values():
     by_name = realize({"x": {"name": "b"}}, "java.util.Map<java.lang.String, org.example.User>", CLASSES)
     assert by_name == {"x": User("b")}
     assert realize([["GREEN"]], "java.util.List<java.util.List<org.example.Color>>", CLASSES) == [[Color.GREEN]]
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (datetime.date(2024, 1, 15), "2024-01-15"),
+        (datetime.date(5, 3, 1), "0005-03-01"),
+        (datetime.datetime(2024, 1, 15, 10, 20), "2024-01-15T10:20"),
+        (datetime.datetime(2024, 1, 15, 10, 20, 30), "2024-01-15T10:20:30"),
+        (datetime.datetime(2024, 1, 15, 10, 20, 0, 500_000), "2024-01-15T10:20:00.500"),
+        (datetime.datetime(2024, 1, 15, 10, 20, 30, 123_456), "2024-01-15T10:20:30.123456"),
+        (datetime.time(0, 0), "00:00"),
+    ],
+)
+def test_local_dates_and_times_generalize_to_javas_to_string(value, text):
+    # the texts are what Java 17's LocalDate/LocalDateTime/LocalTime.toString() print for the same values
+    assert generalize(value) == text
+    java_type = {datetime.date: "java.time.LocalDate", datetime.datetime: "java.time.LocalDateTime"}.get(
+        type(value), "java.time.LocalTime"
+    )
+    assert realize(text, java_type) == value
+
+
+def test_an_instant_stays_an_instant_when_generalized():
+    instant = datetime.datetime(2024, 1, 15, tzinfo=datetime.timezone.utc)
+    assert generalize(instant) is instant
+
+
+def test_realize_parses_java_time_strings_as_javas_compatible_type_utils_and_refuses_others():
+    assert realize("10:20:30.123456789", "java.time.LocalTime") == datetime.time(10, 20, 30, 123456)
+    assert realize("2024-01-15T10:20", "java.time.LocalTime") == datetime.time(10, 20)
+    for text, java_type in (("15/01/2024", "java.time.LocalDate"), ("2024-01-15T10:20+01:00", "java.time.LocalDateTime")):
+        with pytest.raises(hessian2.HessianError, match=f"is not a {java_type}"):
+            realize(text, java_type)
 
 
 def test_realize_keeps_shared_and_circular_references():

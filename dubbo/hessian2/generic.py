@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 import enum
 import inspect
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
@@ -46,16 +47,21 @@ _PLAIN = (type(None), bool, int, float, str, bytes)
 def realize(value: Any, java_type: Optional[str] = None, classes: Optional[Mapping[str, type]] = None) -> Any:
     """``value``, an argument of declared type ``java_type``, as Java's PojoUtils.realize makes it: a dict with a
     ``"class"`` key, or declared as one of ``classes`` (Java class name -> bound dataclass or Enum), becomes an
-    instance of that class, a string declared as a bound Enum its constant; other values keep their form.
+    instance of that class, a string declared as a bound Enum its constant, a string declared
+    ``java.time.LocalDate``/``LocalDateTime``/``LocalTime`` a date/datetime/time; other values keep their form.
     Type arguments (``java.util.List<org.example.User>``) are followed into elements, keys and values."""
     return _realize(value, java_type, classes or {}, {})
 
 
 def _realize(value: Any, java_type: Optional[str], classes: Mapping[str, type], seen: Dict[int, Any]) -> Any:
     if value.__class__ in _PLAIN:
-        constants = classes.get(java_type) if value.__class__ is str and java_type is not None else None
-        if constants is not None and issubclass(constants, enum.Enum):
-            return _constant(constants, value)
+        if value.__class__ is str and java_type is not None:
+            parse = _LOCAL_PARSERS.get(java_type)
+            if parse is not None:
+                return _local(parse, value, java_type)
+            constants = classes.get(java_type)
+            if constants is not None and issubclass(constants, enum.Enum):
+                return _constant(constants, value)
         return value
     done = seen.get(id(value))
     if done is not None:
@@ -127,6 +133,32 @@ def _constant(target: Any, name: Any) -> Any:
         raise HessianError(f"No enum constant {binding(target)[0]}.{name}") from None  # type: ignore[index]
 
 
+def _local_date_time(text: str) -> datetime.datetime:
+    value = datetime.datetime.fromisoformat(text)
+    if value.tzinfo is not None:
+        raise ValueError("a LocalDateTime has no offset")
+    return value
+
+
+def _local_time(text: str) -> datetime.time:
+    return datetime.datetime.fromisoformat(text).time() if "T" in text else datetime.time.fromisoformat(text)
+
+
+# A string declared as one of these is parsed, as Java's CompatibleTypeUtils does (nanoseconds kept to microseconds).
+_LOCAL_PARSERS: Dict[str, Callable[[str], Any]] = {
+    "java.time.LocalDate": datetime.date.fromisoformat,
+    "java.time.LocalDateTime": _local_date_time,
+    "java.time.LocalTime": _local_time,
+}
+
+
+def _local(parse: Callable[[str], Any], text: str, java_type: str) -> Any:
+    try:
+        return parse(text)
+    except ValueError:
+        raise HessianError(f"{text!r} is not a {java_type}") from None
+
+
 def _component(java_type: Optional[str]) -> Optional[str]:
     """The element class of an array type (``[Lorg.example.User;`` -> ``org.example.User``), else None."""
     if java_type is None or not java_type.startswith("["):
@@ -142,13 +174,40 @@ def _component(java_type: Optional[str]) -> Optional[str]:
 def generalize(value: Any) -> Any:
     """``value`` as Java's PojoUtils.generalize gives it to a generic consumer: a bound dataclass or a
     JavaObject becomes a dict of its fields with its Java class under ``"class"``, an enum constant its name,
-    lists, sets and dicts are generalized throughout, and anything else is returned as it is."""
+    lists, sets and dicts are generalized throughout, a date, naive datetime or naive time (LocalDate,
+    LocalDateTime, LocalTime) its Java ``toString()``, and anything else is returned as it is."""
     return _generalize(value, {})
+
+
+def _java_time_text(value: datetime.time) -> str:
+    """A time of day as Java's LocalTime.toString() writes it: seconds and fractions only when not zero."""
+    text = f"{value.hour:02d}:{value.minute:02d}"
+    if value.second or value.microsecond:
+        text += f":{value.second:02d}"
+        if value.microsecond:
+            micros = value.microsecond
+            text += f".{micros // 1000:03d}" if micros % 1000 == 0 else f".{micros:06d}"
+    return text
+
+
+def _local_text(value: Any) -> Optional[str]:
+    """A LocalDate, LocalDateTime or LocalTime (date, naive datetime, naive time) as its Java toString()."""
+    cls = value.__class__
+    if cls is datetime.date:
+        return value.isoformat()
+    if cls is datetime.datetime and value.tzinfo is None:
+        return f"{value.date().isoformat()}T{_java_time_text(value.time())}"
+    if cls is datetime.time and value.tzinfo is None:
+        return _java_time_text(value)
+    return None
 
 
 def _generalize(value: Any, seen: Dict[int, Any]) -> Any:
     if value.__class__ in _PLAIN:
         return value
+    text = _local_text(value)
+    if text is not None:  # as PojoUtils.generalize gives a LocalDate, LocalDateTime or LocalTime: its toString()
+        return text
     if isinstance(value, enum.Enum) and not isinstance(value, (int, str)):
         return value.name
     done = seen.get(id(value))
