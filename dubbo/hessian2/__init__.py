@@ -13,7 +13,9 @@ travel as java.time's LocalDate, LocalTime and Duration, a datetime declared ``j
 ``java.time.Instant`` (aware) as that, each as Dubbo's hessian-lite writes it (its handle objects); ``loads`` reads
 them, and hessian-lite's compact mode, back as those Python types (nanoseconds truncated to microseconds).
 
-A dataclass or Enum bound with ``@java_class("org.example.User")`` travels as that POJO (fields in order) or enum;
+A dataclass or Enum bound with ``@java_class("org.example.User")`` travels as that POJO or enum, its fields in the
+dataclass's order (Java reads them by name; Caucho writes a class's fields in declaration order, hessian-lite in
+reverse, so the order is the only thing that may differ from a Java writer's bytes);
 declare a field's Java type with ``field(metadata={JAVA_TYPE: "long"})``. The binding is an attribute of the class,
 so there is no global registry: ``loads`` builds instances only of the classes it is given, and returns any other
 object as a ``JavaObject``. It never imports anything by name, and refuses malformed or oversized input with
