@@ -8,7 +8,9 @@ doubles or typed arrays as Java does. So this is a small pure-Python codec, chec
     loads(data, classes=(), **limits) -> value
 
 None, bool, int, float, str, bytes, list/tuple, dict, datetime (aware), Decimal travel as null, boolean, int (long
-beyond 32 bits, or when declared long), double, String, byte[], List, Map, Date, BigDecimal. date, time and timedelta
+beyond 32 bits, or when declared long), double, String, byte[], List, Map, Date, BigDecimal; a set as a HashSet
+(lists of any kind read back as lists); declared type arguments (``java.util.List<java.lang.Long>``) decide how
+elements are written and are dropped on the wire. date, time and timedelta
 travel as java.time's LocalDate, LocalTime and Duration, a datetime declared ``java.time.LocalDateTime`` (naive) or
 ``java.time.Instant`` (aware) as that, each as Dubbo's hessian-lite writes it (its handle objects); ``loads`` reads
 them, and hessian-lite's compact mode, back as those Python types (nanoseconds truncated to microseconds).
