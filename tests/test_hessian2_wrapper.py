@@ -444,6 +444,21 @@ def test_a_pojo_argument_reaches_the_handler_as_its_dataclass_and_the_pojo_resul
     assert java_reads(reply) == ["hessian2 [java.lang.Object] [HashMap:{age=31, class=org.example.peer.User, name=ANN}]"]
 
 
+def test_a_java_consumers_echo_gets_its_argument_back_as_javas_echo_service_answers(any_serve, channel, java, java_reads):
+    reply, call = call_raw(channel(any_serve(generic_greeter())), java["echo"], "$echo")
+    assert call.code() is grpc.StatusCode.OK
+    assert java_reads(reply) == ["hessian2 [java.lang.Object] [org.example.peer.User(name=String:ann, age=Integer:30)]"]
+
+
+def test_echo_takes_exactly_one_hessian_argument(serve, channel):
+    ch = channel(serve(generic_greeter()))
+    for args, problem in (([b"\x05world", b"\x91"], "takes one argument, not 2"), ([b"\x05wo"], "could not deserialize")):
+        with pytest.raises(grpc.RpcError) as raised:
+            call_raw(ch, wrapper.encode_request(args, ["java.lang.Object"] * len(args)), "$echo")
+        assert raised.value.code() is grpc.StatusCode.INTERNAL and problem in raised.value.details()
+    assert call_raw(ch, wrapper.encode_request([b"\x05world"], ["java.lang.Object"]), "$echo")[1].code() is grpc.StatusCode.OK
+
+
 def test_an_unknown_method_is_thrown_at_a_java_generic_consumer_as_javas_generic_filter_throws_it(
     any_serve, channel, java, java_reads
 ):

@@ -394,8 +394,9 @@ class RequestDeserializer:
         return args[0]
 
     def service_methods(self, service: str, handlers: Mapping[str, Any]) -> Dict[str, Any]:
-        """The methods a service with wrapper-mode handlers answers besides its own: Java's generic ``$invoke``
-        and ``$invokeAsync``, which call its unary wrapper-mode handlers by name (dubbo/hessian2/generic.py)."""
+        """The methods a service with wrapper-mode handlers answers besides its own, as a Java provider does: the
+        generic ``$invoke`` and ``$invokeAsync``, which call its unary wrapper-mode handlers by name
+        (dubbo/hessian2/generic.py), and ``$echo`` (Java's EchoService), which answers its argument."""
         targets = {
             name: handler for name, handler in handlers.items()
             if handler.kind == UNARY and isinstance(handler.request_deserializer, RequestDeserializer)
@@ -404,7 +405,7 @@ class RequestDeserializer:
             return {}
         invoke = generic_invoker(service, handlers, targets)
         template = next(iter(targets.values()))
-        return {
+        methods = {
             name: request_deserializer.adapt_handler(
                 dataclasses.replace(
                     template, method=invoke, method_name=name,
@@ -413,6 +414,10 @@ class RequestDeserializer:
             )
             for name in GENERIC_METHODS
         }
+        methods[ECHO] = dataclasses.replace(
+            template, method=_same, method_name=ECHO, request_deserializer=_echoed, response_serializer=_echo_reply
+        )
+        return methods
 
     def adapt_handler(self, handler: Any) -> Any:
         """``handler`` (an RpcMethodHandler) as wrapper mode runs it: see the class docstring."""
@@ -424,6 +429,28 @@ class RequestDeserializer:
 
 
 request_deserializer = RequestDeserializer()
+
+ECHO = "$echo"
+
+
+def _echoed(data: bytes) -> bytes:
+    """``$echo``'s one argument, checked to be a Hessian value, as the bytes to send back."""
+    serialize_type, args, _types = decode_request(data)
+    if serialize_type not in SERIALIZATIONS:
+        _check_serialization(serialize_type)
+    if len(args) != 1:
+        raise HessianError(f"$echo takes one argument, not {len(args)}")
+    decode(args[0], {})
+    return args[0]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _echo_reply(data: bytes) -> bytes:
+    """The echoed argument as ``$echo``'s response (declared ``Object $echo(Object)``)."""
+    return encode_response(data, "java.lang.Object")
 """Decodes wrapper-mode requests for a handler, which receives the argument list (``Arguments``)."""
 
 

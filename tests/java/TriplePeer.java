@@ -95,6 +95,7 @@ public class TriplePeer {
         m.put("register", request("hessian4", new Object[] {new User("ann", 30)}, new String[] {User.class.getName()}));
         m.put("names", request("hessian4", new Object[] {new String[] {"a", "b"}}, new String[] {String[].class.getName()}));
         m.put("fastjson2", request("fastjson2", new Object[] {"world"}, new String[] {s}));
+        m.put("echo", request("hessian4", new Object[] {new User("ann", 30)}, new String[] {Object.class.getName()}));
         m.put("invoke", invoke("sayHello", new String[] {s}, new Object[] {"world"}));
         m.put("invokeEmpty", invoke("sayHello", new String[] {s}, new Object[] {""}));
         m.put("invokeTimes", invoke("sayHello", new String[] {s, "int"}, new Object[] {"ann", 3}));
