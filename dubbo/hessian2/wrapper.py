@@ -17,6 +17,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import logging
+import os
+import traceback
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import grpc
@@ -281,16 +283,37 @@ def thrown(throwable: Any, exception_code: int, initial: Metadata = (), trailing
     )  # fmt: skip
 
 
+MAX_FRAMES = 64  # a Throwable's stack trace sent to Java keeps the innermost frames, as many as this
+
+
 def throwable(error: BaseException) -> JavaObject:
     """``error`` as the Throwable a Java consumer reads: a JavaException's class and message, else
-    ``java.lang.RuntimeException`` with ``"PythonType: message"``; fields as Java's Hessian writes them."""
+    ``java.lang.RuntimeException`` with ``"PythonType: message"``; fields as Java's Hessian writes them, the
+    stack trace being the Python frames the error went through (see ``stack_trace``)."""
     if isinstance(error, JavaException):
         java_class, message = error.java_class, error.java_message
     else:
         java_class, message = "java.lang.RuntimeException", f"{type(error).__name__}: {error}"
     value = JavaObject(java_class)
-    value.fields = {"detailMessage": message, "cause": value, "stackTrace": [], "suppressedExceptions": []}
+    value.fields = {
+        "detailMessage": message, "cause": value, "stackTrace": stack_trace(error), "suppressedExceptions": [],
+    }  # fmt: skip
     return value
+
+
+def stack_trace(error: BaseException) -> List[JavaObject]:
+    """The frames ``error`` passed through, innermost first as Java lists them, as ``java.lang.StackTraceElement``s
+    a Java consumer prints: ``module.function(file.py:line)`` (the file's name only, as Java sends)."""
+    frames = [frame for frame in traceback.walk_tb(error.__traceback__)][-MAX_FRAMES:]
+    return [
+        JavaObject("java.lang.StackTraceElement", {
+            "declaringClass": frame.f_globals.get("__name__", "?"),
+            "methodName": getattr(frame.f_code, "co_qualname", frame.f_code.co_name),
+            "fileName": os.path.basename(frame.f_code.co_filename),
+            "lineNumber": line or -1,
+        })  # fmt: skip
+        for frame, line in reversed(frames)
+    ]
 
 
 # -- the client's codecs ------------------------------------------------------------------------------------

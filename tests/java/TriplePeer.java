@@ -147,7 +147,8 @@ public class TriplePeer {
             Throwable t = (Throwable) v;
             return "throws " + t.getClass().getName() + ": " + t.getMessage()
                     + " (cause " + (t.getCause() == null ? "none" : t.getCause().getClass().getName())
-                    + ", " + t.getStackTrace().length + " frames)";
+                    + ", " + t.getStackTrace().length + " frames"
+                    + (t.getStackTrace().length == 0 ? "" : ", top " + t.getStackTrace()[0]) + ")";
         }
         if (v instanceof String || v instanceof Number || v instanceof Boolean) {
             return v.getClass().getSimpleName() + ":" + v;
