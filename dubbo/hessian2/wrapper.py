@@ -67,34 +67,31 @@ def _field(tag: bytes, data: bytes) -> bytes:
     return tag + _varint(len(data)) + data
 
 
+def _varint_at(data: bytes, pos: int, what: str, message: str) -> Tuple[int, int]:
+    """The varint at ``pos`` (a field key or a length, ``what``) and the position after it."""
+    value = shift = 0
+    end = len(data)
+    while True:
+        if pos >= end or shift > 28:
+            raise HessianError(f"not a {message}: {what} runs past the end", pos)
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, pos
+
+
 def _fields(data: bytes, message: str) -> Iterable[Tuple[int, bytes]]:
     """The (field number, bytes) pairs of a wrapper: every field is length-delimited and numbered 1 to 3, as Java requires."""
     view = memoryview(data)
     pos, end = 0, len(data)
     while pos < end:
-        key = shift = 0
-        while True:
-            if pos >= end or shift > 28:
-                raise HessianError(f"not a {message}: a field key runs past the end", pos)
-            byte = data[pos]
-            pos += 1
-            key |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                break
+        key, pos = _varint_at(data, pos, "a field key", message)
         number, wire_type = key >> 3, key & 7
         if wire_type != 2 or not 1 <= number <= 3:
             raise HessianError(f"not a {message}: field {number} of wire type {wire_type}", pos)
-        length = shift = 0
-        while True:
-            if pos >= end or shift > 28:
-                raise HessianError(f"not a {message}: a length runs past the end", pos)
-            byte = data[pos]
-            pos += 1
-            length |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                break
+        length, pos = _varint_at(data, pos, "a length", message)
         if pos + length > end:
             raise HessianError(f"not a {message}: field {number} is {length} bytes, {end - pos} left", pos)
         yield number, bytes(view[pos : pos + length])
