@@ -23,6 +23,7 @@ from ._client.client import Client
 from ._core.config import ReferenceConfig
 from ._core.errors import RpcError
 from .hessian2 import GenericService, HessianError, JavaObject, realize, request_serializer, response_deserializer
+from .hessian2._encoder import split_types
 
 __all__ = ["call_hessian2"]
 
@@ -78,14 +79,7 @@ def _declared(value: Any, java_type: str) -> Any:
 
 def _types(text: str) -> List[str]:
     """``--types``: Java types separated by commas outside type arguments (``java.util.Map<K, V>,int``)."""
-    types, depth, start = [], 0, 0
-    for at, char in enumerate(text):
-        depth += {"<": 1, ">": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            types.append(text[start:at].strip())
-            start = at + 1
-    types.append(text[start:].strip())
-    return [java_type for java_type in types if java_type]
+    return [java_type for java_type in split_types(text)[0] if java_type]
 
 
 def _arguments(args: argparse.Namespace, types: List[str]) -> List[Any]:

@@ -800,22 +800,27 @@ def type_arguments(java_type: str) -> Tuple[str, Tuple[str, ...]]:
     raw, bracket, rest = java_type.partition("<")
     if not bracket or not rest.endswith(">") or not raw.strip():
         raise HessianError(f"not a Java type: {java_type!r}")
-    arguments, depth, start = [], 0, 0
-    inner = rest[:-1]
-    for at, char in enumerate(inner):
+    arguments, balanced = split_types(rest[:-1])
+    if not balanced or not all(arguments):
+        raise HessianError(f"not a Java type: {java_type!r}")
+    return raw.strip(), tuple(arguments)
+
+
+def split_types(text: str) -> Tuple[List[str], bool]:
+    """``text``'s comma-separated Java types, split only outside type arguments (``java.util.Map<K, V>, int``) and
+    stripped; and whether its ``<`` and ``>`` pair up."""
+    parts, depth, start, balanced = [], 0, 0, True
+    for at, char in enumerate(text):
         if char == "<":
             depth += 1
         elif char == ">":
             depth -= 1
+            balanced = balanced and depth >= 0
         elif char == "," and depth == 0:
-            arguments.append(inner[start:at].strip())
+            parts.append(text[start:at].strip())
             start = at + 1
-        if depth < 0:
-            raise HessianError(f"not a Java type: {java_type!r}")
-    arguments.append(inner[start:].strip())
-    if depth or not all(arguments):
-        raise HessianError(f"not a Java type: {java_type!r}")
-    return raw.strip(), tuple(arguments)
+    parts.append(text[start:].strip())
+    return parts, balanced and depth == 0
 
 
 def erased(java_type: str) -> str:
